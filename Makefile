@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test` (README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TL := $(BIN)/tierslieux
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Real data mirror: CI and development read ../shared/data when it exists.
+ifeq ($(origin TL_MIRROR_DIR), undefined)
+  ifneq ($(wildcard ../shared/data),)
+    export TL_MIRROR_DIR := $(abspath ../shared/data)
+  endif
+endif
+
+.PHONY: demo test lint bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	-$(TL) harvest --all
+	$(TL) publish
+	$(TL) serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,94 @@
+"""Clean one source value into one RDF term: the repairs every harvester shares.
+
+Each function returns None for a value it cannot use; the caller records why in the report.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote, urlsplit
+
+from rdflib import Literal, URIRef
+
+from registry.namespaces import XSD
+
+_POSTCODE = re.compile(r"^\d{4,5}$")
+_INSEE = re.compile(r"^(\d{4,5}|2[AB]\d{3})$", re.IGNORECASE)
+_DOMAIN = re.compile(r"^[a-z0-9\u00c0-\u024f]([a-z0-9\u00c0-\u024f-]*\.)+[a-z]{2,}$", re.IGNORECASE)
+_HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,30})$")
+
+
+def clean_text(value: str | None) -> str:
+    """Strip, turn non-breaking and repeated spaces into one space."""
+    return " ".join((value or "").replace("\u00a0", " ").split())
+
+
+def is_blank(value: str | None) -> bool:
+    """Whether a cell is empty or holds a placeholder sources use for "unknown" ("0", "#N/D")."""
+    return clean_text(value).strip("0") in ("", "#N/D", "N/A", "NULL", "-")
+
+
+def postcode(value: str) -> tuple[str | None, bool]:
+    """A 5-digit postcode and whether a lost leading zero was restored (1000 -> 01000)."""
+    text = clean_text(value)
+    if not _POSTCODE.match(text) or int(text) < 1000:
+        return None, False
+    return text.zfill(5), len(text) == 4
+
+
+def insee_code(value: str) -> tuple[str | None, bool]:
+    """A commune INSEE code (5 characters, Corsica 2A/2B) and whether a zero was restored."""
+    text = clean_text(value).upper()
+    if not _INSEE.match(text) or text.strip("0") == "":
+        return None, False
+    return text.zfill(5), len(text) == 4
+
+
+def decimal(value: str, low: float, high: float) -> Literal | None:
+    """An xsd:decimal literal for a number within [low, high] ("," accepted as decimal mark)."""
+    text = clean_text(value).replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or not low <= number <= high:
+        return None
+    return Literal(format(number.normalize(), "f"), datatype=XSD.decimal)
+
+
+def website(value: str) -> URIRef | None:
+    """The first usable http(s) URL in a free-text website cell, or None.
+
+    Rejects what is not a web address (e-mails, "en cours", person names): such text must
+    never be republished, it may name a person.
+    """
+    for token in clean_text(value).replace("|", " ").split(" "):
+        if "@" in token:
+            continue
+        candidate = token if re.match(r"^https?://", token, re.I) else f"http://{token}"
+        parts = urlsplit(candidate)
+        if parts.scheme.lower() in ("http", "https") and _DOMAIN.match(parts.hostname or ""):
+            path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
+            query = f"?{quote(parts.query, safe='=&%+-._~')}" if parts.query else ""
+            return URIRef(f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}{query}")
+    return None
+
+
+def social_profile(value: str, host: str) -> URIRef | None:
+    """A profile URL on `host` ("twitter.com", "facebook.com") from a URL, a path or a @handle."""
+    tokens = clean_text(value).split(" ")
+    for token in tokens:
+        url = website(token)
+        if url is not None and (urlsplit(url).hostname or "").removeprefix("www.") == host:
+            return URIRef(str(url).replace("http://", "https://", 1))
+        if host == "twitter.com" and token.startswith("@") and (match := _HANDLE.match(token)):
+            return URIRef(f"https://twitter.com/{match.group(1)}")
+    # A bare name or path is a profile only when it is the whole cell: free text is not.
+    if len(tokens) == 1 and tokens[0] and "." not in tokens[0].split("/")[0]:
+        bare = tokens[0].lstrip("/")
+        if host == "twitter.com" and (match := _HANDLE.match(bare)):
+            return URIRef(f"https://twitter.com/{match.group(1)}")
+        if host == "facebook.com" and re.match(r"^[\w.\-/]+$", bare):
+            return URIRef(f"https://www.facebook.com/{quote(bare, safe='/')}")
+    return None

@@ -1,0 +1,192 @@
+"""The `tierslieux` command: one subcommand per pipeline stage, thin wrappers over functions.
+
+Exit codes (as pySHACL): 0 ok, 1 data does not conform, 2 usage or runtime error.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import RegistryError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def configure_logging(verbose: int) -> None:
+    """Send logs to stderr: warnings by default, -v info, -vv debug."""
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def known_errors(func: F) -> F:
+    """Turn a RegistryError into a one-line message and exit code 2 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RegistryError as error:
+            click.echo(f"Erreur : {error}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.option("-v", "--verbose", count=True, help="-v infos, -vv débogage.")
+@click.option("--store", help="Remplace TL_STORE_URL (dossier Oxigraph ou « memory: »).")
+@click.version_option(package_name="tiers-lieux-registry")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, store: str | None) -> None:
+    """Registre ouvert des tiers-lieux : moissonner, valider, publier, servir, interroger."""
+    configure_logging(verbose)
+    settings = Settings.from_env()
+    ctx.obj = replace(settings, store_url=store) if store else settings
+
+
+@cli.command()
+@click.pass_obj
+@known_errors
+def sources(settings: Settings) -> None:
+    """Liste les sources configurées (harvesters/sources.toml)."""
+    from harvesters.config import load_sources
+
+    mode = f"miroir {settings.mirror_dir}" if settings.mirror_dir else "réseau"
+    click.echo(f"{'source':<26} {'moissonneur':<12} {'licence':<10} titre   [lecture : {mode}]")
+    for source in load_sources().values():
+        licence = "LO 2.0" if "etalab" in source.licence else source.licence
+        click.echo(f"{source.id:<26} {source.harvester:<12} {licence:<10} {source.title}")
+
+
+@cli.command()
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE…]")
+@click.option("--all", "all_sources", is_flag=True, help="Moissonne toutes les sources.")
+@click.pass_obj
+@known_errors
+def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) -> None:
+    """Moissonne des sources : lit, valide et remplace leurs données dans le store."""
+    from tqdm import tqdm
+
+    from harvesters import HARVESTERS, run_harvest
+    from harvesters.config import get_source, load_sources
+
+    from .iris import Minter
+    from .store import open_store
+
+    if all_sources == bool(source_ids):
+        raise click.UsageError("Donnez des identifiants de source ou --all (pas les deux).")
+    chosen = list(load_sources().values()) if all_sources else [get_source(s) for s in source_ids]
+    store = open_store(settings)
+    failed = 0
+    for source in chosen:
+        harvester = HARVESTERS[source.harvester](source, Minter(settings.base_uri))
+        try:
+            with tqdm(desc=source.id, unit=" fiches", file=sys.stderr, leave=False, disable=None) as bar:
+                report = run_harvest(harvester, store, settings, on_record=lambda b=bar: b.update())
+        except RegistryError as error:
+            failed += 1
+            click.echo(f"{source.id}: échec — {error}", err=True)
+            continue
+        click.echo(report.summary())
+        for rejected in report.rejected[:20]:
+            click.echo(f"  rejet {rejected['key']} (ligne {rejected['row']}) : {rejected['reason']}")
+        if len(report.rejected) > 20:
+            click.echo(f"  … et {len(report.rejected) - 20} autres rejets (voir le rapport JSON)")
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+@click.pass_obj
+@known_errors
+def validate(settings: Settings) -> None:
+    """Revalide toutes les fiches du store avec les formes SHACL « core » (sortie 1 si non conforme)."""
+    from . import validate as validation
+    from .iris import Minter
+    from .store import open_store
+
+    store = open_store(settings)
+    shapes = validation.load_shapes("core")
+    minter = Minter(settings.base_uri)
+    prefix = str(minter.graph("source", ""))
+    nonconforming = 0
+    for name in store.graph_names():
+        if not str(name).startswith(prefix):
+            continue
+        graph = store.construct(
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": name}
+        )
+        report = validation.validate(graph, shapes)
+        click.echo(f"{name}: {len(graph)} triplets, {len(report.violations)} violations")
+        for finding in report.violations[:20]:
+            click.echo(f"  {finding.focus} : {finding.message}")
+        nonconforming += not report.conforms
+    sys.exit(1 if nonconforming else 0)
+
+
+@cli.command()
+@click.pass_obj
+@known_errors
+def publish(settings: Settings) -> None:
+    """Construit le registre des lieux et publie un instantané servi par le site."""
+    from .publication import publish as run_publish
+    from .store import open_store
+
+    click.echo(run_publish(open_store(settings), settings).summary())
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=8000, show_default=True, help="Port d'écoute.")
+@click.option("--workers", default=2, show_default=True, help="Processus gunicorn.")
+@click.pass_obj
+@known_errors
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Sert le site, les URI et /sparql avec gunicorn (serveur WSGI de production)."""
+    from .web.server import run
+
+    click.echo(f"Registre servi sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
+    run(settings, host=host, port=port, workers=workers)
+
+
+@cli.command()
+@click.argument("query")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "ntriples", "jsonld"]),
+    default="table",
+    show_default=True,
+    help="Format du résultat.",
+)
+@click.pass_obj
+@known_errors
+def query(settings: Settings, query: str, fmt: str) -> None:
+    """Exécute une requête SPARQL (texte ou fichier .rq) sur le store de travail."""
+    from .sparql import RESULT_FORMATS, format_table, parse_request, run_query
+    from .store import open_store
+
+    text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") else query
+    result = run_query(open_store(settings), parse_request(text))
+    if fmt == "table":
+        click.echo(format_table(result))
+        return
+    media_type = RESULT_FORMATS[fmt]
+    try:
+        click.echo(result.serialize(media_type).decode("utf-8"), nl=False)
+    except ValueError as error:
+        raise click.UsageError(f"Le format {fmt} ne convient pas à ce résultat : {error}")
+
+
+if __name__ == "__main__":
+    cli()

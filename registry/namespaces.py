@@ -1,0 +1,105 @@
+"""RDF namespaces. ``TL`` mirrors ontology/tl.ttl term for term (tests/test_namespaces.py checks)."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    DefinedNamespace,
+)
+
+__all__ = [
+    "DCAT",
+    "DCTERMS",
+    "FOAF",
+    "GEO",
+    "IGEO",
+    "OWL",
+    "PREC",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SCHEMA",
+    "SKOS",
+    "SPDX",
+    "TL",
+    "TYPO",
+    "XSD",
+    "bind_prefixes",
+]
+
+
+class TL(DefinedNamespace):
+    """The registry's own vocabulary (ontology/tl.ttl)."""
+
+    _fail = True
+    _NS = Namespace("https://w3id.org/tiers-lieux/def/tl#")
+
+    TiersLieu: URIRef
+    SourceRecord: URIRef
+    Harvest: URIRef
+    Rejection: URIRef
+    typology: URIRef
+    commune: URIRef
+    departement: URIRef
+    region: URIRef
+    positionPrecision: URIRef
+    rejection: URIRef
+    geocodingScore: URIRef
+    geocodedAddress: URIRef
+    recordKey: URIRef
+    reason: URIRef
+    recordCount: URIRef
+    rejectedCount: URIRef
+    warningCount: URIRef
+
+
+# schema.org in its http form, as schema.org's own RDF and most SPARQL datasets use it
+# (rdflib's SDO is the https form).
+SCHEMA = Namespace("http://schema.org/")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+IGEO = Namespace("http://rdf.insee.fr/def/geo#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+TYPO = Namespace("https://w3id.org/tiers-lieux/def/typologie/")
+PREC = Namespace("https://w3id.org/tiers-lieux/def/precision/")
+
+PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
+    "tl": TL,
+    "schema": SCHEMA,
+    "geo": GEO,
+    "igeo": IGEO,
+    "prov": PROV,
+    "dcat": DCAT,
+    "dct": DCTERMS,
+    "skos": SKOS,
+    "spdx": SPDX,
+    "typo": TYPO,
+    "prec": PREC,
+    "xsd": XSD,
+    "rdfs": RDFS,
+    "foaf": FOAF,
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind the registry's prefixes on `graph` (for readable Turtle) and return it."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, str(namespace) if isinstance(namespace, Namespace) else namespace._NS)
+    return graph
+
+
+def sparql_prefixes() -> str:
+    """The PREFIX lines for every registry prefix, for the SPARQL editor and the docs."""
+    lines = []
+    for prefix, namespace in PREFIXES.items():
+        iri = str(namespace) if isinstance(namespace, Namespace) else str(namespace._NS)
+        lines.append(f"PREFIX {prefix}: <{iri}>")
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""Publish: rebuild the registry graph, then checkpoint the store into a served snapshot.
+
+The CLI owns the working store; `publish` copies it (an Oxigraph checkpoint, hard links, in
+milliseconds) into `{data_dir}/snapshots/{stamp}` and switches the `{data_dir}/current` pointer
+atomically. Web workers only ever open snapshots, read-only (DESIGN §7).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import NotPublished, StoreUnavailable
+from .iris import Minter
+from .namespaces import RDF, TL
+from .reconcile import build_registry
+from .settings import Settings
+from .store import OxigraphStore
+from .vocabulary import vocabulary_graph
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    """What one publication did."""
+
+    places: int
+    snapshot: Path | None
+    seconds: float
+
+    def summary(self) -> str:
+        """One line for the CLI."""
+        where = f" → {self.snapshot}" if self.snapshot else ""
+        return f"publication : {self.places} lieux{where}, {self.seconds:.1f} s"
+
+
+def publish(store: OxigraphStore, settings: Settings) -> PublishReport:
+    """Rebuild the registry and vocabulary graphs; snapshot the store when it is on disk."""
+    clock = time.perf_counter()
+    minter = Minter(settings.base_uri)
+    registry = build_registry(store, minter)
+    store.replace_graphs(
+        {minter.graph("registry"): registry, minter.graph("vocabulary"): vocabulary_graph()}
+    )
+    places = len(set(registry.subjects(RDF.type, TL.TiersLieu)))
+    snapshot = snapshot_store(store, settings) if store.path is not None else None
+    return PublishReport(places, snapshot, time.perf_counter() - clock)
+
+
+def snapshot_store(store: OxigraphStore, settings: Settings) -> Path:
+    """Checkpoint `store` into a new snapshot directory and point `current` at it."""
+    folder = settings.data_path / "snapshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / stamp
+    store.backup(target)
+    pointer = settings.data_path / "current"
+    partial = pointer.with_suffix(".partial")
+    partial.write_text(stamp + "\n", encoding="utf-8")
+    os.replace(partial, pointer)  # atomic: readers see the old snapshot or the new one
+    log.info("published snapshot %s", target)
+    return target
+
+
+class SnapshotFollower:
+    """Opens the current snapshot read-only, and reopens it when `current` changes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._name = ""
+        self._store: OxigraphStore | None = None
+
+    def store(self) -> OxigraphStore:
+        """The store of the current snapshot (NotPublished before the first publication)."""
+        pointer = self.settings.data_path / "current"
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError as error:
+            raise NotPublished(
+                "Aucune donnée publiée : lancez « tierslieux harvest --all » puis "
+                "« tierslieux publish »."
+            ) from error
+        if name != self._name or self._store is None:
+            path = self.settings.data_path / "snapshots" / name
+            if not path.is_dir():
+                raise StoreUnavailable(f"L'instantané publié {path} est introuvable.")
+            self._store = OxigraphStore(path, read_only=True)
+            self._name = name
+            log.info("serving snapshot %s", path)
+        return self._store

@@ -1,0 +1,47 @@
+"""Runtime settings, declared once and read from ``TL_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; each field appears in the README configuration table (a test checks)."""
+
+    data_dir: str = "var"  # working store, snapshots, archive of fetched files, reports
+    base_uri: str = "http://127.0.0.1:8000/"  # every IRI the registry mints starts with it
+    mirror_dir: str = ""  # when set, harvesters read this folder instead of the upstream URLs
+    store_url: str = ""  # "" = Oxigraph store in {data_dir}/store; "memory:" = in memory
+    http_timeout_s: int = 60  # timeout of each HTTP request made by a harvester
+    sparql_max_rows: int = 10000  # rows a /sparql SELECT answer may hold before it is cut
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """Read ``TL_<FIELD>`` variables over the defaults (str and int fields only)."""
+        base = cls()
+        found = {
+            f.name: type(getattr(base, f.name))(env[key])
+            for f in fields(cls)
+            if (key := f"TL_{f.name.upper()}") in env
+        }
+        return replace(base, **found)
+
+    def __post_init__(self) -> None:
+        if not self.base_uri.endswith("/"):
+            object.__setattr__(self, "base_uri", self.base_uri + "/")
+
+    @property
+    def data_path(self) -> Path:
+        """The data directory as a path."""
+        return Path(self.data_dir)
+
+    @property
+    def store_path(self) -> Path | None:
+        """Directory of the working Oxigraph store, or None when the store lives in memory."""
+        if self.store_url == "memory:":
+            return None
+        return Path(self.store_url) if self.store_url else self.data_path / "store"

@@ -1,0 +1,246 @@
+"""Triple stores behind one protocol: Oxigraph embedded (on disk or in memory) by default.
+
+Each source lives in its own named graph, replaced in one transaction; queries see the union of
+all graphs as their default graph (DESIGN §4, §7).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Literal, Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
+
+from .errors import QueryRejected, StoreUnavailable
+from .namespaces import bind_prefixes
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Node]
+ResultKind = Literal["bindings", "boolean", "graph"]
+
+
+@dataclass
+class QueryResult:
+    """The answer to a SPARQL query, ready to be written in any standard format."""
+
+    kind: ResultKind
+    _result: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean
+
+    def serialize(self, media_type: str) -> bytes:
+        """Write the result in `media_type` (a SPARQL results or RDF media type)."""
+        if isinstance(self._result, ox.QueryTriples):
+            data = self._result.serialize(format=ox.RdfFormat.from_media_type(media_type))
+        else:
+            data = self._result.serialize(
+                format=ox.QueryResultsFormat.from_media_type(media_type)
+            )
+        assert data is not None  # noqa: S101 -- serialize() without output returns bytes
+        return data
+
+
+class Store(Protocol):
+    """What code may ask of a triple store. Each source lives in its own named graph."""
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
+        """Run a SELECT query over the union of all graphs; rows map variable names to terms."""
+        ...
+
+    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+        """Run an ASK query over the union of all graphs."""
+        ...
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE query over the union of all graphs."""
+        ...
+
+    def query(
+        self,
+        query: str,
+        default_graphs: Iterable[str] = (),
+        named_graphs: Iterable[str] = (),
+    ) -> QueryResult:
+        """Run any read query as the SPARQL protocol asks it (the endpoint's entry point)."""
+        ...
+
+    def replace_graphs(
+        self, replace: Mapping[URIRef, Graph], add: Mapping[URIRef, Graph] | None = None
+    ) -> None:
+        """Replace whole named graphs and add triples to others, all in one transaction."""
+        ...
+
+    def graph_names(self) -> list[URIRef]:
+        """The named graphs the store holds."""
+        ...
+
+    def dump(self, out: BinaryIO, media_type: str = "application/n-quads") -> None:
+        """Write every quad of the store to `out`."""
+        ...
+
+
+def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"RDF-star triples are not supported here: {term}")
+
+
+def _to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot bind {term!r}")
+
+
+class OxigraphStore:
+    """The embedded store: a pyoxigraph Store on disk (RocksDB) or in memory."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        self.path = path
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as error:
+            if "lock" in str(error).lower():
+                raise StoreUnavailable(
+                    f"Le store {path} est déjà ouvert en écriture par un autre processus "
+                    "(un moissonnage ou une publication en cours ?)."
+                ) from error
+            raise StoreUnavailable(f"Impossible d'ouvrir le store {path} : {error}") from error
+
+    def _run(
+        self,
+        query: str,
+        bindings: Mapping[str, Node] | None = None,
+        **options: object,
+    ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
+        substitutions = {ox.Variable(k): _to_oxigraph(v) for k, v in (bindings or {}).items()}
+        if "default_graph" not in options:
+            options["use_default_graph_as_union"] = True
+        try:
+            return self._store.query(query, substitutions=substitutions, **options)  # type: ignore[arg-type]
+        except SyntaxError as error:
+            raise QueryRejected(f"Requête SPARQL invalide : {error}") from error
+        except OSError as error:
+            raise QueryRejected(f"La requête a échoué : {error}") from error
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
+        """Run a SELECT query over the union of all graphs; rows map variable names to terms."""
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryRejected("Cette requête n'est pas un SELECT.")
+        names = [v.value for v in result.variables]
+        return [
+            {name: _to_rdflib(value) for name, value in zip(names, row, strict=True) if value}
+            for row in result
+        ]
+
+    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+        """Run an ASK query over the union of all graphs."""
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryRejected("Cette requête n'est pas un ASK.")
+        return bool(result)
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE query over the union of all graphs."""
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryRejected("Cette requête n'est ni un CONSTRUCT ni un DESCRIBE.")
+        graph = bind_prefixes(Graph())
+        for triple in result:
+            graph.add(
+                (_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object))
+            )
+        return graph
+
+    def query(
+        self,
+        query: str,
+        default_graphs: Iterable[str] = (),
+        named_graphs: Iterable[str] = (),
+    ) -> QueryResult:
+        """Run any read query as the SPARQL protocol asks it (the endpoint's entry point)."""
+        options: dict[str, object] = {}
+        defaults, named = list(default_graphs), list(named_graphs)
+        if defaults:
+            options["default_graph"] = [ox.NamedNode(g) for g in defaults]
+        if named:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named]
+        result = self._run(query, None, **options)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("boolean", result)
+        if isinstance(result, ox.QueryTriples):
+            return QueryResult("graph", result)
+        return QueryResult("bindings", result)
+
+    def replace_graphs(
+        self, replace: Mapping[URIRef, Graph], add: Mapping[URIRef, Graph] | None = None
+    ) -> None:
+        """Replace whole named graphs and add triples to others, all in one transaction.
+
+        One SPARQL update (`DROP SILENT GRAPH` then `INSERT DATA`) is one Oxigraph transaction:
+        either every graph changes or none does.
+        """
+        parts = [f"DROP SILENT GRAPH <{name}>" for name in replace]
+        blocks = [
+            f"GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}}"
+            for name, graph in [*replace.items(), *(add or {}).items()]
+            if len(graph)
+        ]
+        if blocks:
+            parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+        if parts:
+            self._store.update(" ;\n".join(parts))
+
+    def graph_names(self) -> list[URIRef]:
+        """The named graphs the store holds."""
+        return sorted(URIRef(g.value) for g in self._store.named_graphs() if hasattr(g, "value"))
+
+    def count(self, graph: URIRef | None = None) -> int:
+        """Number of triples in one named graph, or quads in the whole store."""
+        pattern_graph = ox.NamedNode(str(graph)) if graph is not None else None
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, pattern_graph))
+
+    def dump(self, out: BinaryIO, media_type: str = "application/n-quads") -> None:
+        """Write every quad of the store to `out`."""
+        self._store.dump(out, format=ox.RdfFormat.from_media_type(media_type))
+
+    def backup(self, target: Path) -> None:
+        """Checkpoint the on-disk store into `target` (a new directory), in milliseconds."""
+        self._store.flush()
+        self._store.backup(str(target))
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> OxigraphStore:
+    """Return the working store `settings` names: in memory or an Oxigraph directory."""
+    path = settings.store_path
+    if read_only and path is not None and not path.exists():
+        raise StoreUnavailable(
+            f"Aucun store dans {path} : lancez d'abord « tierslieux harvest --all »."
+        )
+    return OxigraphStore(path, read_only=read_only)
