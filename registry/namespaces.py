@@ -92,7 +92,8 @@ PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
 def bind_prefixes(graph: Graph) -> Graph:
     """Bind the registry's prefixes on `graph` (for readable Turtle) and return it."""
     for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, str(namespace) if isinstance(namespace, Namespace) else namespace._NS)
+        iri = str(namespace) if isinstance(namespace, Namespace) else str(namespace._NS)
+        graph.bind(prefix, iri, override=True, replace=True)
     return graph
 
 

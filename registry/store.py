@@ -24,6 +24,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 Row = dict[str, Node]
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 ResultKind = Literal["bindings", "boolean", "graph"]
 
 
@@ -93,6 +94,8 @@ def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> No
     if isinstance(term, ox.Literal):
         if term.language:
             return RdfLiteral(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:  # RDF 1.1: a plain literal is an xsd:string
+            return RdfLiteral(term.value)
         return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"RDF-star triples are not supported here: {term}")
 

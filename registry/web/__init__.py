@@ -1,0 +1,36 @@
+"""The Flask app: a French site, dereferenceable URIs and /sparql over the published snapshot."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..paths import SITE
+from ..publication import SnapshotFollower
+from ..settings import Settings
+from ..store import Store
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
+    """Build the web app. Tests pass `settings` and an in-memory `store`; production reads TL_*.
+
+    Without `store`, every request reads the snapshot `tierslieux publish` last made current.
+    """
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(SITE / "templates"),
+        static_folder=str(SITE / "static"),
+        static_url_path="/static",
+    )
+    app.config.from_prefixed_env()  # Flask's own keys only (FLASK_SECRET_KEY…)
+    app.extensions["tl.settings"] = settings
+    app.extensions["tl.store"] = store if store is not None else SnapshotFollower(settings)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from . import errors, pages, resources, sparql
+
+    for module in (pages, resources, sparql):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    return app

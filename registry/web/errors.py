@@ -1,0 +1,59 @@
+"""Map the registry's errors to HTTP statuses and French pages, in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import NotPublished, QueryRejected, RegistryError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "Requête invalide.",
+    403: "Accès refusé.",
+    404: "Cette page n'existe pas.",
+    405: "Méthode HTTP non autorisée ici.",
+    406: "Aucun des formats demandés n'est disponible.",
+    415: "Type de contenu non pris en charge.",
+    500: "Erreur interne : l'équipe du registre a été prévenue.",
+    503: "Service momentanément indisponible.",
+}
+
+
+def _answer(status: int, message: str) -> Response:
+    if request.path.startswith("/sparql") or not request.accept_mimetypes.accept_html:
+        body = message + "\n"
+        response = Response(body, status=status, content_type="text/plain; charset=utf-8")
+    else:
+        page = render_template("pages/error.html", status=status, message=message)
+        response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    if request.path.startswith("/sparql"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on `app`."""
+
+    @app.errorhandler(QueryRejected)
+    def query_rejected(error: QueryRejected) -> Response:
+        return _answer(error.status, str(error))
+
+    @app.errorhandler(NotPublished)
+    @app.errorhandler(StoreUnavailable)
+    def unavailable(error: RegistryError) -> Response:
+        log.warning("store unavailable: %s", error)
+        return _answer(503, str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        return _answer(status, MESSAGES.get(status, error.description or ""))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error on %s", request.path)
+        return _answer(500, MESSAGES[500])

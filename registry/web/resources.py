@@ -1,0 +1,86 @@
+"""Dereferenceable URIs: `/id/…` answers 303 to the HTML page or to an RDF document by Accept."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from rdflib import URIRef
+
+from .. import queries
+from ..conneg import HTML, MEDIA_TO_EXTENSION, OFFERED, RDF_EXTENSIONS, serialize
+from ..namespaces import RDFS
+from ..placeview import term_label
+from . import context
+
+bp = Blueprint("resources", __name__)
+
+KINDS = {"lieu", "record", "source", "commune", "departement", "region", "moissonnage"}
+
+
+def _preferred_extension() -> str | None:
+    """The RDF extension the client prefers, or None when it prefers HTML."""
+    best = request.accept_mimetypes.best_match(OFFERED, default=HTML)
+    return None if best == HTML else MEDIA_TO_EXTENSION[best]
+
+
+def _see_other(location: str) -> Response:
+    response = redirect(location, code=303)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/id/<kind>/<path:key>")
+def identifier(kind: str, key: str) -> Response:
+    """The non-information resource: 303 See Other to its page or its data."""
+    if kind not in KINDS:
+        abort(404)
+    extension = _preferred_extension()
+    if kind == "lieu":
+        if extension:
+            return _see_other(url_for("resources.place_data", place_id=key, ext=extension))
+        return _see_other(url_for("pages.place", place_id=key))
+    if extension:
+        return _see_other(url_for("resources.resource_data", kind=kind, key=key, ext=extension))
+    return _see_other(url_for("resources.resource_page", kind=kind, key=key))
+
+
+def _rdf_response(iri: URIRef, query: str, variable: str, ext: str) -> Response:
+    if ext not in RDF_EXTENSIONS:
+        abort(404)
+    graph = context.store().construct(queries.load(query), {variable: iri})
+    if (iri, None, None) not in graph:
+        abort(404)
+    body, content_type = serialize(graph, ext)
+    response = Response(body, content_type=content_type)
+    response.headers["Link"] = f'<{iri}>; rel="describes"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/lieu/<place_id>.<ext>")
+def place_data(place_id: str, ext: str) -> Response:
+    """A place as Turtle, JSON-LD, N-Triples or RDF/XML."""
+    return _rdf_response(context.minter().place(place_id), "place-description", "place", ext)
+
+
+@bp.get("/ressource/<kind>/<path:key>.<ext>")
+def resource_data(kind: str, key: str, ext: str) -> Response:
+    """Any other minted resource as RDF: its own triples and the labels of what it links to."""
+    iri = URIRef(f"{context.minter().base}id/{kind}/{key}")
+    return _rdf_response(iri, "describe", "resource", ext)
+
+
+@bp.get("/ressource/<kind>/<path:key>")
+def resource_page(kind: str, key: str) -> str:
+    """A plain French page listing what the registry says about a resource."""
+    iri = URIRef(f"{context.minter().base}id/{kind}/{key}")
+    graph = context.store().construct(queries.load("describe"), {"resource": iri})
+    if (iri, None, None) not in graph:
+        abort(404)
+    rows = sorted(
+        (term_label(graph, p), term_label(graph, o), str(o) if isinstance(o, URIRef) else "")
+        for p, o in graph.predicate_objects(iri)
+    )
+    title = str(graph.value(iri, RDFS.label) or f"{kind} {key}")
+    return render_template(
+        "pages/resource.html", iri=str(iri), kind=kind, key=key, rows=rows, title=title
+    )

@@ -1,0 +1,43 @@
+"""Run the app under gunicorn, the production WSGI server (never Flask's development server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from ..settings import Settings
+
+
+class RegistryServer(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application whose workers each build the app from `settings`."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Pass our options to gunicorn's config."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        """Build the WSGI app in the worker (each worker opens the snapshot read-only)."""
+        from . import create_app
+
+        return create_app(self.settings)
+
+
+def run(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve on host:port with `workers` processes of 4 threads each, until interrupted."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": 4,
+        "timeout": 120,
+        "accesslog": "-",
+        "errorlog": "-",
+    }
+    RegistryServer(settings, options).run()
