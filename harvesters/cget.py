@@ -127,10 +127,11 @@ class CgetHarvester(Harvester):
         if insee:
             graph.add((subject, TL.commune, self.minter.commune(insee)))
         # INSEEDEP is wrong for some overseas rows (973 for Guadeloupe, 2A for La Réunion):
-        # trust it only when it agrees with the commune code.
+        # trust it only when it agrees with the commune code, else with the postcode.
         departement = row["INSEEDEP"]
-        if departement and insee and not insee.startswith(departement):
-            self.warn(record, f"département {departement} incohérent avec la commune {insee}")
+        postal, _ = fields.postcode(row["CP"])
+        if departement and not fields.departement_matches(departement, insee or postal):
+            self.warn(record, f"département {departement} incohérent avec {insee or postal}, ignoré")
         elif departement:
             graph.add((subject, TL.departement, self.minter.departement(departement)))
         if row["INSEEREG"]:

@@ -45,6 +45,17 @@ def insee_code(value: str) -> tuple[str | None, bool]:
     return text.zfill(5), len(text) == 4
 
 
+def departement_matches(departement: str, code: str | None) -> bool:
+    """Whether a département code agrees with a commune INSEE code or a postcode (None: yes)."""
+    if not code:
+        return True
+    if code.startswith("97"):  # overseas: three-digit départements
+        return code[:3] == departement
+    if departement in ("2A", "2B"):  # Corsica: INSEE 2A/2B…, postcodes 20…
+        return code[:2] in (departement, "20")
+    return code[:2] == departement
+
+
 def decimal(value: str, low: float, high: float) -> Literal | None:
     """An xsd:decimal literal for a number within [low, high] ("," accepted as decimal mark)."""
     text = clean_text(value).replace(",", ".")

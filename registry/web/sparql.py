@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from .. import queries
 from ..errors import QueryRejected
-from ..namespaces import sparql_prefixes
+from ..paths import EXAMPLE_QUERIES
 from ..sparql import format_parameter, media_types_for, run_query
 from . import context
 
@@ -55,7 +54,7 @@ def endpoint() -> Response | str:
     if not text:
         return render_template(
             "pages/sparql.html",
-            example=sparql_prefixes() + "\n\n" + queries.load("places-by-region").split("\n", 1)[1],
+            example=(EXAMPLE_QUERIES / "places-by-region.rq").read_text(encoding="utf-8"),
         )
     result = run_query(
         context.store(),

@@ -1,0 +1,112 @@
+"""Shared fixtures: offline by default, settings in a temporary folder, fixture mirror."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from rdflib import Graph
+from rdflib.term import Node
+
+from harvesters import HARVESTERS, HarvestReport, run_harvest
+from harvesters.config import load_sources
+from registry.iris import Minter
+from registry.publication import publish
+from registry.settings import Settings
+from registry.store import OxigraphStore
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+CGET_CSV = "cget-tiers-lieux-2019/CGET_TiersLieux_2019.csv"
+
+
+def real_mirror() -> Path | None:
+    """The real data mirror: TL_MIRROR_DIR, else ../shared/data next to the checkout."""
+    candidates = [os.environ.get("TL_MIRROR_DIR", ""), str(ROOT.parent / "shared" / "data")]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / CGET_CSV).is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a host other than this machine fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else ""
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in (
+            "127.0.0.1",
+            "::1",
+            "localhost",
+        ):
+            raise OSError(f"network access in a test: {address}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Path:
+    """A mirror folder laid out as sources.toml expects, holding the small fixture files."""
+    root = tmp_path / "mirror"
+    (root / "cget-tiers-lieux-2019").mkdir(parents=True)
+    shutil.copy(DATA / "harvesters/cget/listing.csv", root / CGET_CSV)
+    shutil.copytree(DATA / "harvesters/decoupage", root / "geo-decoupage-administratif")
+    return root
+
+
+@pytest.fixture
+def shared_mirror() -> Path:
+    """The real data mirror, or a skip that says why."""
+    found = real_mirror()
+    if found is None:
+        pytest.skip("real data mirror absent: set TL_MIRROR_DIR or provide ../shared/data")
+    return found
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mirror: Path) -> Settings:
+    """Settings for a registry in a temporary folder reading the fixture mirror."""
+    return Settings(
+        data_dir=str(tmp_path / "var"),
+        mirror_dir=str(mirror),
+        base_uri="http://registre.test/",
+    )
+
+
+def harvest(store: OxigraphStore, settings: Settings, source_id: str) -> HarvestReport:
+    """Run one configured source's harvester into `store`."""
+    source = load_sources()[source_id]
+    harvester = HARVESTERS[source.harvester](source, Minter(settings.base_uri))
+    return run_harvest(harvester, store, settings)
+
+
+@pytest.fixture
+def loaded_store(settings: Settings) -> Iterator[OxigraphStore]:
+    """An in-memory store holding the fixture sources, published."""
+    store = OxigraphStore(None)
+    harvest(store, settings, "cog-regions-departements")
+    harvest(store, settings, "cget-2019")
+    publish(store, settings)
+    yield store
+
+
+def parse_rdf(data: bytes, media_type: str) -> Graph:
+    """Parse an RDF document with Oxigraph's parsers (independent of rdflib, which wrote it)."""
+    graph = Graph()
+    for triple in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.from_media_type(media_type)):
+        graph.add(tuple(_rdflib_term(t) for t in (triple.subject, triple.predicate, triple.object)))
+    return graph
+
+
+def _rdflib_term(term: object) -> Node:
+    from registry.store import _to_rdflib
+
+    return _to_rdflib(term)  # type: ignore[arg-type]

@@ -1,0 +1,90 @@
+"""Done-when of the foundation: the real CGET base, counted by région through /sparql."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from registry.publication import publish
+from registry.settings import Settings
+from registry.store import OxigraphStore
+from registry.web import create_app
+
+from .conftest import CGET_CSV, ROOT, harvest
+
+pytestmark = pytest.mark.mirror
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[OxigraphStore, Settings, object]:
+    from .conftest import real_mirror
+
+    mirror = real_mirror()
+    if mirror is None:
+        pytest.skip("real data mirror absent: set TL_MIRROR_DIR or provide ../shared/data")
+    settings = Settings(
+        data_dir=str(tmp_path_factory.mktemp("var")), mirror_dir=str(mirror),
+        base_uri="http://registre.test/",
+    )  # fmt: skip
+    store = OxigraphStore(None)
+    harvest(store, settings, "cog-regions-departements")
+    report = harvest(store, settings, "cget-2019")
+    publish(store, settings)
+    return store, settings, report
+
+
+def csv_rows(settings: Settings) -> list[dict[str, str]]:
+    text = (Path(settings.mirror_dir) / CGET_CSV).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_sparql_counts_by_region_equal_the_csv_minus_rejections(real: tuple) -> None:
+    store, settings, report = real
+    rows = csv_rows(settings)
+    rejected = {r["key"] for r in report.rejected}
+    expected = Counter(r["INSEEREG"] for r in rows if r["ID"] not in rejected)
+
+    client = create_app(settings, store=store).test_client()
+    query = (ROOT / "docs/queries/places-by-region.rq").read_text(encoding="utf-8")
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200
+    answer = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    counted = {row["region"].rsplit("/", 1)[-1]: int(row["lieux"]) for row in answer}
+    assert counted == dict(expected)
+    assert sum(counted.values()) == len(rows) - len(rejected)
+    # the CSV's own région names agree with the COG names the registry shows
+    names = {r["INSEEREG"]: r["NOMREG"] for r in rows}
+    by_code = {row["region"].rsplit("/", 1)[-1]: row["nom"] for row in answer}
+    assert by_code["11"] == names["11"] == "Île-de-France"
+    assert by_code["75"] == "Nouvelle-Aquitaine" and names["75"] == "Nouvelle Aquitaine"
+
+
+def test_every_row_is_loaded_or_rejected_with_a_reason(real: tuple) -> None:
+    store, settings, report = real
+    assert report.read == len(csv_rows(settings)) == 1512
+    assert report.loaded + len(report.rejected) == report.read
+    assert all(r["reason"] for r in report.rejected)
+    places = store.select(
+        "SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/tiers-lieux/def/tl#TiersLieu> }"
+    )
+    assert int(places[0]["n"]) == report.loaded
+
+
+def test_no_contact_or_mail_value_is_published(real: tuple) -> None:
+    store, settings, _ = real
+    personal = set()
+    for row in csv_rows(settings):
+        for column in ("CONTACT", "MAIL"):
+            values = {v.strip() for v in row[column].split(",") if len(v.strip()) > 3}
+            # one row names its own organisation as contact: that is the place's name, not a person
+            personal.update(values - {row["NOM_TL"].strip()})
+    assert len(personal) > 50  # the file does name persons
+    out = io.BytesIO()
+    store.dump(out)
+    dump = out.getvalue().decode("utf-8")
+    leaked = sorted(value for value in personal if value in dump)
+    assert leaked == []
