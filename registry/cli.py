@@ -6,6 +6,7 @@ Exit codes (as pySHACL): 0 ok, 1 data does not conform, 2 usage or runtime error
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import RegistryError
+from .errors import QueryRejected, RegistryError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,13 @@ def known_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except RegistryError as error:
-            click.echo(f"Erreur : {error}", err=True)
-            sys.exit(2)
+            message = str(error)
+        # Free the traceback's frames (and the store they hold, with RocksDB's lock) before
+        # exiting: chained exceptions form cycles only the collector frees. This matters when
+        # the CLI runs in-process (tests, a caller script).
+        gc.collect()
+        click.echo(f"Erreur : {message}", err=True)
+        sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 
@@ -176,7 +182,13 @@ def query(settings: Settings, query: str, fmt: str) -> None:
     from .sparql import RESULT_FORMATS, format_table, parse_request, run_query
     from .store import open_store
 
-    text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") else query
+    if query.endswith(".rq"):
+        try:
+            text = Path(query).read_text(encoding="utf-8")
+        except OSError as error:
+            raise QueryRejected(f"Fichier de requête illisible : {query} ({error.strerror}).")
+    else:
+        text = query
     result = run_query(open_store(settings), parse_request(text))
     if fmt == "table":
         click.echo(format_table(result))

@@ -1,0 +1,95 @@
+"""The `tierslieux` command: outputs, summary lines and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from registry.cli import cli
+from registry.settings import Settings
+
+
+@pytest.fixture
+def run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("TL_DATA_DIR", settings.data_dir)
+    monkeypatch.setenv("TL_MIRROR_DIR", settings.mirror_dir)
+    monkeypatch.setenv("TL_BASE_URI", settings.base_uri)
+    return CliRunner()
+
+
+def test_sources_lists_configured_sources(run: CliRunner) -> None:
+    result = run.invoke(cli, ["sources"])
+    assert result.exit_code == 0
+    assert "cget-2019" in result.output and "cog-regions-departements" in result.output
+
+
+def test_harvest_publish_query_validate(run: CliRunner) -> None:
+    harvest = run.invoke(cli, ["harvest", "--all"])
+    assert harvest.exit_code == 0, harvest.output
+    lines = harvest.stdout.splitlines()
+    assert any(line.startswith("cget-2019: 5 records, 3 rejected, 6 warnings, ") for line in lines)
+    assert "  rejet 3 (ligne 4) : La fiche n'a pas de nom." in lines
+    published = run.invoke(cli, ["publish"])
+    assert published.exit_code == 0
+    assert published.output.startswith("publication : 5 lieux → ")
+    query = Path(__file__).parent.parent / "docs/queries/places-by-region.rq"
+    table = run.invoke(cli, ["query", str(query)])
+    assert table.exit_code == 0
+    assert "Nouvelle-Aquitaine" in table.output and "(4 lignes)" in table.output
+    as_csv = run.invoke(cli, ["query", "--format", "csv", str(query)])
+    assert as_csv.output.splitlines()[0] == "region,nom,lieux"
+    assert run.invoke(cli, ["validate"]).exit_code == 0
+
+
+def test_unknown_source_is_a_one_line_error(run: CliRunner) -> None:
+    result = run.invoke(cli, ["harvest", "inconnue"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Erreur : Source inconnue « inconnue ». Sources configurées : cget-2019, "
+        "cog-regions-departements."
+    ]
+
+
+def test_missing_mirror_file_is_exit_2_without_traceback(
+    run: CliRunner, settings: Settings
+) -> None:
+    (Path(settings.mirror_dir) / "cget-tiers-lieux-2019/CGET_TiersLieux_2019.csv").unlink()
+    result = run.invoke(cli, ["harvest", "cget-2019"])
+    assert result.exit_code == 2
+    assert "fichier miroir introuvable" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_bad_sparql_is_exit_2_with_the_parser_message(run: CliRunner) -> None:
+    result = run.invoke(cli, ["query", "SELEC ?x WHERE { ?x ?y ?z }"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Erreur : Requête SPARQL invalide : error at 1:")
+    update = run.invoke(cli, ["query", "DROP ALL"])
+    assert update.exit_code == 2
+    assert "lecture seule" in update.stderr
+
+
+def test_missing_query_file_is_exit_2(run: CliRunner) -> None:
+    result = run.invoke(cli, ["query", "absente.rq"])
+    assert result.exit_code == 2
+    assert "absente.rq" in result.stderr
+
+
+def test_validate_exits_1_on_nonconforming_data(run: CliRunner, settings: Settings) -> None:
+    from registry.store import open_store
+
+    store = open_store(settings)
+    store._store.update(
+        "INSERT DATA { GRAPH <http://registre.test/graph/source/x> { "
+        "<http://registre.test/id/record/x/1> a <https://w3id.org/tiers-lieux/def/tl#SourceRecord> } }"
+    )
+    del store
+    result = run.invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert "La fiche n'a pas de nom." in result.output
+
+
+def test_harvest_needs_sources_or_all(run: CliRunner) -> None:
+    assert run.invoke(cli, ["harvest"]).exit_code == 2

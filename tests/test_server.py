@@ -1,0 +1,101 @@
+"""The production server (`tierslieux serve`, gunicorn) answering over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+from rdflib import URIRef
+
+from registry.namespaces import SCHEMA
+from registry.publication import publish
+from registry.settings import Settings
+from registry.store import open_store
+
+from .conftest import harvest, parse_rdf
+
+pytestmark = pytest.mark.server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    settings = replace(settings, base_uri=base)
+    store = open_store(settings)
+    harvest(store, settings, "cog-regions-departements")
+    harvest(store, settings, "cget-2019")
+    publish(store, settings)
+    del store
+    env = {**os.environ, "TL_DATA_DIR": settings.data_dir, "TL_BASE_URI": base}
+    tierslieux = Path(sys.executable).with_name("tierslieux")
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(
+        [str(tierslieux), "serve", "--port", str(port), "--workers", "2"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(base, timeout=1)
+                break
+            except requests.ConnectionError:
+                if process.poll() is not None:
+                    pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not answer within 30 s")
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+        log.close()
+
+
+def test_gunicorn_serves_pages_uris_and_sparql(server: str) -> None:
+    home = requests.get(server, params={"q": "nantes"}, timeout=10)
+    assert home.status_code == 200
+    assert "gunicorn" in home.headers.get("Server", "")
+    place_id = home.text.split('href="/lieu/', 1)[1].split('"', 1)[0]
+
+    # curl -H 'Accept: text/turtle' -L {base}id/lieu/<id>
+    turtle = requests.get(
+        f"{server}id/lieu/{place_id}", headers={"Accept": "text/turtle"}, timeout=10
+    )
+    assert [r.status_code for r in turtle.history] == [303]
+    assert turtle.headers["Content-Type"].startswith("text/turtle")
+    graph = parse_rdf(turtle.content, "text/turtle")
+    assert str(graph.value(URIRef(f"{server}id/lieu/{place_id}"), SCHEMA.name)) == "ADE Coworking"
+
+    # the same URL in a browser shows its French page
+    page = requests.get(
+        f"{server}id/lieu/{place_id}",
+        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+        timeout=10,
+    )
+    assert page.url == f"{server}lieu/{place_id}"
+    assert '<html lang="fr">' in page.text and "ADE Coworking" in page.text
+
+    answer = requests.post(
+        f"{server}sparql",
+        data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/tiers-lieux/def/tl#TiersLieu> }"},
+        headers={"Accept": "text/csv"},
+        timeout=10,
+    )  # fmt: skip
+    assert answer.text.splitlines() == ["n", "5"]
