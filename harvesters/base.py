@@ -92,7 +92,7 @@ def run_harvest(
     harvester: Harvester,
     store: Store,
     settings: Settings,
-    on_record: Callable[[], None] = lambda: None,
+    on_record: Callable[[], object] = lambda: None,
     files: list[FetchedFile] | None = None,
 ) -> HarvestReport:
     """Harvest one source: fetch, map, validate, then replace its named graph in one transaction.
@@ -125,17 +125,19 @@ def run_harvest(
         else:
             if subject is not None:
                 rows[str(subject)] = record
-                _add_provenance(mapped, subject, record, minter.source(source.id), activity, started)
+                _add_provenance(
+                    mapped, subject, record, minter.source(source.id), activity, started
+                )
             graph += mapped
         on_record()
 
     findings = validate(graph, load_shapes("core")).reasons_by_record()
-    for subject, reasons in sorted(findings.items()):
-        record = rows[subject]
+    for focus, reasons in sorted(findings.items()):
+        record = rows[focus]
         report.rejected.append(
             {"key": record.key, "row": str(record.row), "reason": " ".join(sorted(set(reasons)))}
         )
-        _drop_record(graph, URIRef(subject))
+        _drop_record(graph, URIRef(focus))
     report.loaded = len(rows) - len(findings)
     report.warnings = [{"key": k, "message": m} for k, m in harvester.warnings]
     report.files = [_file_facts(f) for f in files]

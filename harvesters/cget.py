@@ -23,9 +23,9 @@ from .fetch import FetchedFile
 
 # Columns this harvester reads; anything else (CONTACT, MAIL above all) is never touched.
 COLUMNS = (
-    "ID NOM_TL ADRESSE CP NOMCOM INSEECOM INSEEDEP INSEEREG WEB TWITTER FACEBOOK TYPO LAT LONG "
-    "GEOCOD PRECISION"
-).split()
+    "ID", "NOM_TL", "ADRESSE", "CP", "NOMCOM", "INSEECOM", "INSEEDEP", "INSEEREG",
+    "WEB", "TWITTER", "FACEBOOK", "TYPO", "LAT", "LONG", "GEOCOD", "PRECISION",
+)  # fmt: skip
 HAND_PLACED = "PLACE A LA MAIN"  # GEOCOD value of the points the CGET placed by hand
 
 
@@ -46,7 +46,9 @@ class CgetHarvester(Harvester):
             )
         for number, row in enumerate(reader, start=2):  # row 1 is the header
             kept = {
-                column: "" if fields.is_blank(row.get(column)) else fields.clean_text(row.get(column))
+                column: ""
+                if fields.is_blank(row.get(column))
+                else fields.clean_text(row.get(column))
                 for column in COLUMNS
             }
             yield SourceRecord(key=kept["ID"] or f"ligne-{number}", row=number, payload=kept)
@@ -131,7 +133,9 @@ class CgetHarvester(Harvester):
         departement = row["INSEEDEP"]
         postal, _ = fields.postcode(row["CP"])
         if departement and not fields.departement_matches(departement, insee or postal):
-            self.warn(record, f"département {departement} incohérent avec {insee or postal}, ignoré")
+            self.warn(
+                record, f"département {departement} incohérent avec {insee or postal}, ignoré"
+            )
         elif departement:
             graph.add((subject, TL.departement, self.minter.departement(departement)))
         if row["INSEEREG"]:

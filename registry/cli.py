@@ -80,7 +80,12 @@ def sources(settings: Settings) -> None:
 @click.pass_obj
 @known_errors
 def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) -> None:
-    """Moissonne des sources : lit, valide et remplace leurs données dans le store."""
+    """Moissonne des sources dans le store.
+
+    Pour chaque source : lit le fichier (miroir ou réseau, archivé avec son sha256), valide
+    chaque fiche avec les formes SHACL « core » et remplace le graphe de la source en une
+    transaction. Affiche une ligne de bilan par source et les fiches rejetées avec leur motif.
+    """
     from tqdm import tqdm
 
     from harvesters import HARVESTERS, run_harvest
@@ -97,15 +102,19 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
     for source in chosen:
         harvester = HARVESTERS[source.harvester](source, Minter(settings.base_uri))
         try:
-            with tqdm(desc=source.id, unit=" fiches", file=sys.stderr, leave=False, disable=None) as bar:
-                report = run_harvest(harvester, store, settings, on_record=lambda b=bar: b.update())
+            with tqdm(
+                desc=source.id, unit=" fiches", file=sys.stderr, leave=False, disable=None
+            ) as bar:
+                report = run_harvest(harvester, store, settings, on_record=bar.update)
         except RegistryError as error:
             failed += 1
             click.echo(f"{source.id}: échec — {error}", err=True)
             continue
         click.echo(report.summary())
         for rejected in report.rejected[:20]:
-            click.echo(f"  rejet {rejected['key']} (ligne {rejected['row']}) : {rejected['reason']}")
+            click.echo(
+                f"  rejet {rejected['key']} (ligne {rejected['row']}) : {rejected['reason']}"
+            )
         if len(report.rejected) > 20:
             click.echo(f"  … et {len(report.rejected) - 20} autres rejets (voir le rapport JSON)")
     if failed:
@@ -116,7 +125,10 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
 @click.pass_obj
 @known_errors
 def validate(settings: Settings) -> None:
-    """Revalide toutes les fiches du store avec les formes SHACL « core » (sortie 1 si non conforme)."""
+    """Revalide les fiches avec les formes SHACL.
+
+    Code de sortie 1 si une fiche du store ne respecte pas les formes « core ».
+    """
     from . import validate as validation
     from .iris import Minter
     from .store import open_store
@@ -144,7 +156,11 @@ def validate(settings: Settings) -> None:
 @click.pass_obj
 @known_errors
 def publish(settings: Settings) -> None:
-    """Construit le registre des lieux et publie un instantané servi par le site."""
+    """Construit le registre et publie un instantané.
+
+    Un lieu par fiche source (identifiant permanent), puis un instantané du store que le
+    site sert en lecture seule.
+    """
     from .publication import publish as run_publish
     from .store import open_store
 
@@ -158,7 +174,10 @@ def publish(settings: Settings) -> None:
 @click.pass_obj
 @known_errors
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Sert le site, les URI et /sparql avec gunicorn (serveur WSGI de production)."""
+    """Sert le site, les URI et /sparql (gunicorn).
+
+    Sert le dernier instantané publié ; bascule seul sur le suivant à chaque publication.
+    """
     from .web.server import run
 
     click.echo(f"Registre servi sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
@@ -178,15 +197,19 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 @click.pass_obj
 @known_errors
 def query(settings: Settings, query: str, fmt: str) -> None:
-    """Exécute une requête SPARQL (texte ou fichier .rq) sur le store de travail."""
-    from .sparql import RESULT_FORMATS, format_table, parse_request, run_query
+    """Exécute une requête SPARQL (texte ou .rq).
+
+    La requête porte sur le store de travail ; le graphe par défaut est l'union des graphes.
+    """
+    from .sparql import RESULT_FORMATS, format_table, media_types_for, parse_request, run_query
     from .store import open_store
 
     if query.endswith(".rq"):
         try:
             text = Path(query).read_text(encoding="utf-8")
         except OSError as error:
-            raise QueryRejected(f"Fichier de requête illisible : {query} ({error.strerror}).")
+            message = f"Fichier de requête illisible : {query} ({error.strerror})."
+            raise QueryRejected(message) from None
     else:
         text = query
     result = run_query(open_store(settings), parse_request(text))
@@ -194,10 +217,10 @@ def query(settings: Settings, query: str, fmt: str) -> None:
         click.echo(format_table(result))
         return
     media_type = RESULT_FORMATS[fmt]
-    try:
-        click.echo(result.serialize(media_type).decode("utf-8"), nl=False)
-    except ValueError as error:
-        raise click.UsageError(f"Le format {fmt} ne convient pas à ce résultat : {error}")
+    if media_type not in media_types_for(result.kind):
+        kinds = {"graph": "un graphe", "bindings": "un tableau", "boolean": "un booléen"}
+        raise click.UsageError(f"Le format {fmt} ne convient pas à {kinds[result.kind]}.")
+    click.echo(result.serialize(media_type).decode("utf-8"), nl=False)
 
 
 if __name__ == "__main__":

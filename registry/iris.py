@@ -1,4 +1,4 @@
-"""Every IRI the registry mints is built here, so a re-harvest produces the same IRIs (DESIGN §4)."""
+"""Every IRI the registry mints is built here: a re-harvest produces the same IRIs (DESIGN §4)."""
 
 from __future__ import annotations
 
@@ -79,4 +79,3 @@ def place_id_for(record_iri: str, taken: set[str]) -> str:
     while digest[:length] in taken:
         length += 1
     return digest[:length]
-

@@ -1,4 +1,4 @@
-"""RDF namespaces. ``TL`` mirrors ontology/tl.ttl term for term (tests/test_namespaces.py checks)."""
+"""RDF namespaces. ``TL`` mirrors ontology/tl.ttl term for term (tests/test_vocabulary.py)."""
 
 from __future__ import annotations
 

@@ -13,10 +13,23 @@ from .vocabulary import label as vocabulary_label
 
 # Predicates the page shows in their own section; any other one goes under "Autres données".
 SHOWN = {
-    RDF.type, SCHEMA.name, SCHEMA.address, SCHEMA.latitude, SCHEMA.longitude, SCHEMA.url,
-    SCHEMA.sameAs, TL.typology, TL.commune, TL.departement, TL.region, TL.positionPrecision,
-    TL.geocodingScore, TL.geocodedAddress, GEO.hasGeometry, PROV.wasDerivedFrom,
-}  # fmt: skip
+    RDF.type,
+    SCHEMA.name,
+    SCHEMA.address,
+    SCHEMA.latitude,
+    SCHEMA.longitude,
+    SCHEMA.url,
+    SCHEMA.sameAs,
+    TL.typology,
+    TL.commune,
+    TL.departement,
+    TL.region,
+    TL.positionPrecision,
+    TL.geocodingScore,
+    TL.geocodedAddress,
+    GEO.hasGeometry,
+    PROV.wasDerivedFrom,
+}
 
 
 @dataclass
@@ -125,7 +138,7 @@ def place_view(graph: Graph, place: URIRef) -> PlaceView:
     view.commune = _linked(graph, place, TL.commune)
     view.departement = _linked(graph, place, TL.departement)
     view.region = _linked(graph, place, TL.region)
-    for record in sorted(graph.objects(place, PROV.wasDerivedFrom)):
+    for record in sorted(graph.objects(place, PROV.wasDerivedFrom), key=str):
         source = graph.value(record, DCTERMS.source)
         view.sources.append(
             SourceLine(

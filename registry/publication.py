@@ -8,7 +8,6 @@ atomically. Web workers only ever open snapshots, read-only (DESIGN §7).
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,7 +61,7 @@ def snapshot_store(store: OxigraphStore, settings: Settings) -> Path:
     pointer = settings.data_path / "current"
     partial = pointer.with_suffix(".partial")
     partial.write_text(stamp + "\n", encoding="utf-8")
-    os.replace(partial, pointer)  # atomic: readers see the old snapshot or the new one
+    partial.replace(pointer)  # atomic: readers see the old snapshot or the new one
     log.info("published snapshot %s", target)
     return target
 

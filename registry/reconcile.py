@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from . import queries
 from .iris import Minter, place_id_for
@@ -44,7 +45,10 @@ def build_registry(store: Store, minter: Minter) -> Graph:
     ids = assign_place_ids(store, minter, subjects)
     place_of = {record: str(minter.place(ids[record])) for record in subjects}
 
-    def rewrite(node: URIRef) -> URIRef:
+    def rewrite(node: Node) -> Node:
+        """A record IRI or one of its `#fragment` IRIs, moved onto its place."""
+        if not isinstance(node, URIRef):
+            return node
         base, _, fragment = str(node).partition("#")
         if base in place_of:
             return URIRef(place_of[base] + ("#" + fragment if fragment else ""))
@@ -57,8 +61,8 @@ def build_registry(store: Store, minter: Minter) -> Graph:
         registry.add((URIRef(place), PROV.wasDerivedFrom, URIRef(record)))
     for s, p, o in records:
         if p not in RECORD_ONLY:
-            registry.add((rewrite(s), p, rewrite(o) if isinstance(o, URIRef) else o))
+            registry.add((rewrite(s), p, rewrite(o)))
     for s, p, o in fragments:
-        registry.add((rewrite(s), p, rewrite(o) if isinstance(o, URIRef) else o))
+        registry.add((rewrite(s), p, rewrite(o)))
     log.info("registry: %d places from %d records", len(place_of), len(subjects))
     return registry

@@ -17,7 +17,6 @@ class Settings:
     mirror_dir: str = ""  # when set, harvesters read this folder instead of the upstream URLs
     store_url: str = ""  # "" = Oxigraph store in {data_dir}/store; "memory:" = in memory
     http_timeout_s: int = 60  # timeout of each HTTP request made by a harvester
-    sparql_max_rows: int = 10000  # rows a /sparql SELECT answer may hold before it is cut
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:

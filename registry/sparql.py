@@ -55,7 +55,7 @@ def is_update(text: str) -> bool:
     """Whether `text` parses as a SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP…)."""
     try:
         parseUpdate(text)
-    except Exception:  # noqa: BLE001 -- any parse failure means "not an update"
+    except Exception:
         return False
     return True
 
@@ -96,7 +96,9 @@ def format_table(result: QueryResult) -> str:
     if not rows:
         return ""
     widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(len(rows[0]))]
-    lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
+    lines = [
+        " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows
+    ]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     lines.append(f"({len(rows) - 1} lignes)")
     return "\n".join(line.rstrip() for line in lines)

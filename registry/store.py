@@ -40,9 +40,7 @@ class QueryResult:
         if isinstance(self._result, ox.QueryTriples):
             data = self._result.serialize(format=ox.RdfFormat.from_media_type(media_type))
         else:
-            data = self._result.serialize(
-                format=ox.QueryResultsFormat.from_media_type(media_type)
-            )
+            data = self._result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
         assert data is not None  # noqa: S101 -- serialize() without output returns bytes
         return data
 
@@ -177,7 +175,11 @@ class OxigraphStore:
         graph = bind_prefixes(Graph())
         for triple in result:
             graph.add(
-                (_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object))
+                (
+                    _to_rdflib(triple.subject),
+                    _to_rdflib(triple.predicate),
+                    _to_rdflib(triple.object),
+                )
             )
         return graph
 

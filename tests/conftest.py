@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph
@@ -89,13 +88,13 @@ def harvest(store: OxigraphStore, settings: Settings, source_id: str) -> Harvest
 
 
 @pytest.fixture
-def loaded_store(settings: Settings) -> Iterator[OxigraphStore]:
+def loaded_store(settings: Settings) -> OxigraphStore:
     """An in-memory store holding the fixture sources, published."""
     store = OxigraphStore(None)
     harvest(store, settings, "cog-regions-departements")
     harvest(store, settings, "cget-2019")
     publish(store, settings)
-    yield store
+    return store
 
 
 def parse_rdf(data: bytes, media_type: str) -> Graph:

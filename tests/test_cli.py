@@ -83,7 +83,8 @@ def test_validate_exits_1_on_nonconforming_data(run: CliRunner, settings: Settin
     store = open_store(settings)
     store._store.update(
         "INSERT DATA { GRAPH <http://registre.test/graph/source/x> { "
-        "<http://registre.test/id/record/x/1> a <https://w3id.org/tiers-lieux/def/tl#SourceRecord> } }"
+        "<http://registre.test/id/record/x/1> a "
+        "<https://w3id.org/tiers-lieux/def/tl#SourceRecord> } }"
     )
     del store
     result = run.invoke(cli, ["validate"])

@@ -32,7 +32,9 @@ def test_fixture_rows_map_to_expected_records(settings: Settings) -> None:
     graph = source_graph(store)
     for prop in PROVENANCE:
         graph.remove((None, prop, None))
-    for node in [s for s in graph.subjects() if str(s).startswith("http://registre.test/id/source/")]:
+    for node in [
+        s for s in graph.subjects() if str(s).startswith("http://registre.test/id/source/")
+    ]:
         graph.remove((node, None, None))
     expected = Graph().parse(DATA / "harvesters/cget/expected.ttl")
     if not isomorphic(graph, expected):
@@ -73,7 +75,8 @@ def test_report_is_written_as_json_and_as_prov(settings: Settings) -> None:
     rows = store.select(
         """PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#>
         SELECT ?count ?key ?reason WHERE {
-          ?h a tl:Harvest ; tl:recordCount ?count ; tl:rejection [ tl:recordKey ?key ; tl:reason ?reason ] }"""
+          ?h a tl:Harvest ; tl:recordCount ?count ;
+             tl:rejection [ tl:recordKey ?key ; tl:reason ?reason ] }"""
     )
     assert {str(r["key"]) for r in rows} == {"1", "3", "4"}
     assert {int(r["count"]) for r in rows} == {report.loaded}
@@ -126,8 +129,7 @@ def test_a_second_harvest_replaces_the_source_graph(settings: Settings, mirror: 
     csv.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")  # header + rows 1 and 2
     report = harvest(store, settings, "cget-2019")
     assert report.loaded == 2
-    records = store.select(
-        "SELECT ?r ?g WHERE { GRAPH ?g { ?r a <https://w3id.org/tiers-lieux/def/tl#SourceRecord> } }",
-        {"g": SOURCE_GRAPH},
-    )
+    query = "PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#>\n"
+    query += "SELECT ?r ?g WHERE { GRAPH ?g { ?r a tl:SourceRecord } }"
+    records = store.select(query, {"g": SOURCE_GRAPH})
     assert len(records) == 2

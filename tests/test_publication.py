@@ -27,9 +27,12 @@ def test_each_record_makes_one_place_with_its_facts(loaded_store: OxigraphStore)
         "<http://schema.org/name> ?name }"
     )
     assert {str(r["name"]) for r in rows} == {
-        "ADE Coworking", "Fablab de l'Ain", "FabLab Réunion", "Espace Partagé",
+        "ADE Coworking",
+        "Fablab de l'Ain",
+        "FabLab Réunion",
+        "Espace Partagé",
         "Tiers-lieu du Bourg",
-    }  # fmt: skip
+    }
 
 
 def test_place_ids_survive_reharvest_and_republication(
@@ -49,7 +52,8 @@ def test_an_existing_id_is_kept_even_if_minting_would_differ(settings: Settings)
     record = "http://registre.test/id/record/cget-2019/2"
     old = place_of_record(store)[record]
     store._store.update(  # simulate an id minted by an earlier rule
-        f"DELETE {{ GRAPH ?g {{ <{old}> ?p ?o }} }} INSERT {{ GRAPH ?g {{ <{minter.place('ancien')}> ?p ?o }} }} "
+        f"DELETE {{ GRAPH ?g {{ <{old}> ?p ?o }} }} "
+        f"INSERT {{ GRAPH ?g {{ <{minter.place('ancien')}> ?p ?o }} }} "
         f"WHERE {{ GRAPH ?g {{ <{old}> ?p ?o }} }}"
     )
     publish(store, settings)
@@ -70,7 +74,9 @@ def test_publish_switches_the_snapshot_readers_follow(settings: Settings, mirror
     harvest(store, settings, "cget-2019")
     first = publish(store, settings)
     follower = SnapshotFollower(settings)
-    count = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/tiers-lieux/def/tl#TiersLieu> }"
+    count = (
+        "SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/tiers-lieux/def/tl#TiersLieu> }"
+    )
     assert int(follower.store().select(count)[0]["n"]) == 5
     # the working store changes; readers keep the published snapshot until the next publish
     csv = mirror / "cget-tiers-lieux-2019/CGET_TiersLieux_2019.csv"

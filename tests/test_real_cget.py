@@ -27,9 +27,10 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[OxigraphStore, Setti
     if mirror is None:
         pytest.skip("real data mirror absent: set TL_MIRROR_DIR or provide ../shared/data")
     settings = Settings(
-        data_dir=str(tmp_path_factory.mktemp("var")), mirror_dir=str(mirror),
+        data_dir=str(tmp_path_factory.mktemp("var")),
+        mirror_dir=str(mirror),
         base_uri="http://registre.test/",
-    )  # fmt: skip
+    )
     store = OxigraphStore(None)
     harvest(store, settings, "cog-regions-departements")
     report = harvest(store, settings, "cget-2019")

@@ -47,8 +47,11 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
         [str(tierslieux), "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -92,10 +95,9 @@ def test_gunicorn_serves_pages_uris_and_sparql(server: str) -> None:
     assert page.url == f"{server}lieu/{place_id}"
     assert '<html lang="fr">' in page.text and "ADE Coworking" in page.text
 
+    count = "PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#>\n"
+    count += "SELECT (COUNT(*) AS ?n) WHERE { ?p a tl:TiersLieu }"
     answer = requests.post(
-        f"{server}sparql",
-        data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/tiers-lieux/def/tl#TiersLieu> }"},
-        headers={"Accept": "text/csv"},
-        timeout=10,
-    )  # fmt: skip
+        f"{server}sparql", data={"query": count}, headers={"Accept": "text/csv"}, timeout=10
+    )
     assert answer.text.splitlines() == ["n", "5"]

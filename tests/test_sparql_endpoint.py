@@ -46,11 +46,14 @@ def test_get_post_form_and_post_direct_give_the_same_answer(client: FlaskClient)
 
 @pytest.mark.parametrize(
     ("accept", "media_type"),
-    [("application/sparql-results+json", "application/sparql-results+json"),
-     ("application/sparql-results+xml", "application/sparql-results+xml"),
-     ("text/csv", "text/csv"), ("text/tab-separated-values", "text/tab-separated-values"),
-     ("*/*", "application/sparql-results+json")],
-)  # fmt: skip
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("*/*", "application/sparql-results+json"),
+    ],
+)
 def test_select_formats_by_accept(client: FlaskClient, accept: str, media_type: str) -> None:
     response = client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": accept})
     assert response.status_code == 200
@@ -109,19 +112,30 @@ def test_malformed_query_is_400_with_the_parser_message(client: FlaskClient) -> 
 
 @pytest.mark.parametrize(
     "request_kwargs",
-    [{"data": {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}},
-     {"data": "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "content_type": "application/sparql-update"},
-     {"data": {"query": "DROP ALL"}},
-     {"data": "LOAD <http://example.org/x.ttl>", "content_type": "application/sparql-query"}],
-)  # fmt: skip
+    [
+        {"data": {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}},
+        {
+            "data": "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+            "content_type": "application/sparql-update",
+        },
+        {"data": {"query": "DROP ALL"}},
+        {"data": "LOAD <http://example.org/x.ttl>", "content_type": "application/sparql-query"},
+    ],
+)
 def test_updates_are_refused(client: FlaskClient, request_kwargs: dict) -> None:
     response = client.post("/sparql", **request_kwargs)
     assert response.status_code == 403
     assert "lecture seule" in response.get_data(as_text=True)
-    assert count_of(
-        client.get("/sparql", query_string={"query": COUNT},
-                   headers={"Accept": "application/sparql-results+json"})
-    ) == 5  # fmt: skip
+    assert (
+        count_of(
+            client.get(
+                "/sparql",
+                query_string={"query": COUNT},
+                headers={"Accept": "application/sparql-results+json"},
+            )
+        )
+        == 5
+    )
 
 
 def test_unsupported_content_type_is_415(client: FlaskClient) -> None:

@@ -17,7 +17,9 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/tiers-lieux/def/tl")
 
 
 def test_every_turtle_file_parses() -> None:
-    files = sorted(p for p in ROOT.glob("*/**/*.ttl") if ".venv" not in p.parts and "var" not in p.parts)
+    files = sorted(
+        p for p in ROOT.glob("*/**/*.ttl") if ".venv" not in p.parts and "var" not in p.parts
+    )
     assert len(files) >= 5
     for path in files:
         Graph().parse(path, format="turtle")

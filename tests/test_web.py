@@ -35,9 +35,14 @@ def test_home_shows_headline_figures(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("query", "names"),
-    [("nantes", {"ADE Coworking"}), ("BOURG EN BRESSE", {"Fablab de l'Ain"}),
-     ("reunion", {"FabLab Réunion"}), ("01000", {"Fablab de l'Ain"}), ("zzz", set())],
-)  # fmt: skip
+    [
+        ("nantes", {"ADE Coworking"}),
+        ("BOURG EN BRESSE", {"Fablab de l'Ain"}),
+        ("reunion", {"FabLab Réunion"}),
+        ("01000", {"Fablab de l'Ain"}),
+        ("zzz", set()),
+    ],
+)
 def test_search_by_name_commune_or_postcode(client: FlaskClient, query: str, names: set) -> None:
     page = client.get("/", query_string={"q": query}).get_data(as_text=True)
     found = set(re.findall(r'href="/lieu/[a-z0-9]+">([^<]+)</a>', page))
@@ -50,13 +55,24 @@ def test_place_page_shows_its_fields_and_source(client: FlaskClient) -> None:
     response = client.get(f"/lieu/{place_id}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for expected in ("Fablab de l&#39;Ain", "4 Rue des Casernes", "01000 Bourg-en-Bresse", "Ain",
-                     "Auvergne-Rhône-Alpes", "placée à la main", "Fablab",
-                     "https://twitter.com/fablabain",
-                     "Base nationale des tiers-lieux 2019 (CGET, Mission Coworking)",
-                     "Licence Ouverte 2.0", f"/lieu/{place_id}.ttl", f"/lieu/{place_id}.jsonld"):  # fmt: skip
+    for expected in (
+        "Fablab de l&#39;Ain",
+        "4 Rue des Casernes",
+        "01000 Bourg-en-Bresse",
+        "Ain",
+        "Auvergne-Rhône-Alpes",
+        "placée à la main",
+        "Fablab",
+        "https://twitter.com/fablabain",
+        "Base nationale des tiers-lieux 2019 (CGET, Mission Coworking)",
+        "Licence Ouverte 2.0",
+        f"/lieu/{place_id}.ttl",
+        f"/lieu/{place_id}.jsonld",
+    ):
         assert expected in html, expected
-    schema = json.loads(re.search(r'<script type="application/ld\+json">(.+?)</script>', html).group(1))
+    schema = json.loads(
+        re.search(r'<script type="application/ld\+json">(.+?)</script>', html).group(1)
+    )
     assert schema["@type"] == "Place" and schema["address"]["postalCode"] == "01000"
 
 
@@ -81,9 +97,13 @@ def test_id_answers_303_to_html_or_rdf_by_accept(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("ext", "media_type"),
-    [("jsonld", "application/ld+json"), ("nt", "application/n-triples"),
-     ("rdf", "application/rdf+xml"), ("ttl", "text/turtle")],
-)  # fmt: skip
+    [
+        ("jsonld", "application/ld+json"),
+        ("nt", "application/n-triples"),
+        ("rdf", "application/rdf+xml"),
+        ("ttl", "text/turtle"),
+    ],
+)
 def test_place_data_in_every_rdf_format(client: FlaskClient, ext: str, media_type: str) -> None:
     page = client.get("/", query_string={"q": "nantes"}).get_data(as_text=True)
     (place_id,) = place_ids(page)

@@ -55,5 +55,5 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        log.exception("unexpected error on %s", request.path)
+        log.error("unexpected error on %s", request.path, exc_info=error)
         return _answer(500, MESSAGES[500])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from rdflib import URIRef
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import queries
 from ..conneg import HTML, MEDIA_TO_EXTENSION, OFFERED, RDF_EXTENSIONS, serialize
@@ -22,14 +23,14 @@ def _preferred_extension() -> str | None:
     return None if best == HTML else MEDIA_TO_EXTENSION[best]
 
 
-def _see_other(location: str) -> Response:
+def _see_other(location: str) -> WerkzeugResponse:
     response = redirect(location, code=303)
     response.headers["Vary"] = "Accept"
     return response
 
 
 @bp.get("/id/<kind>/<path:key>")
-def identifier(kind: str, key: str) -> Response:
+def identifier(kind: str, key: str) -> WerkzeugResponse:
     """The non-information resource: 303 See Other to its page or its data."""
     if kind not in KINDS:
         abort(404)

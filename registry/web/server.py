@@ -9,7 +9,7 @@ from gunicorn.app.base import BaseApplication
 from ..settings import Settings
 
 
-class RegistryServer(BaseApplication):  # type: ignore[misc]
+class RegistryServer(BaseApplication):
     """A gunicorn application whose workers each build the app from `settings`."""
 
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
