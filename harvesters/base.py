@@ -148,10 +148,11 @@ def run_harvest(
         if harvester.target == "source"
         else minter.graph(harvester.target)
     )
-    report.seconds = time.perf_counter() - clock
+    # The PROV record goes into the same transaction, so its end time is taken just before it.
     report.ended = datetime.now(UTC).replace(microsecond=0).isoformat()
     catalog = _harvest_activity(report, activity, minter, files)
     store.replace_graphs({target: graph}, add={minter.graph("catalog"): catalog})
+    report.seconds = time.perf_counter() - clock  # everything, the store write included
     _write_report(report, settings, stamp)
     return report
 
