@@ -25,7 +25,7 @@ from .config import SourceConfig
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"tiers-lieux-registry/{__version__} (+https://github.com/)"
+USER_AGENT = f"tiers-lieux-registry/{__version__} (registre ouvert des tiers-lieux)"
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ def query(settings: Settings, query: str, fmt: str) -> None:
 
     La requête porte sur le store de travail ; le graphe par défaut est l'union des graphes.
     """
-    from .sparql import RESULT_FORMATS, format_table, media_types_for, parse_request, run_query
+    from .sparql import RESULT_FORMATS, format_table, media_types_for, non_empty, run_query
     from .store import open_store
 
     if query.endswith(".rq"):
@@ -212,7 +212,7 @@ def query(settings: Settings, query: str, fmt: str) -> None:
             raise QueryRejected(message) from None
     else:
         text = query
-    result = run_query(open_store(settings), parse_request(text))
+    result = run_query(open_store(settings), non_empty(text))
     if fmt == "table":
         click.echo(format_table(result))
         return

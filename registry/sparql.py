@@ -78,8 +78,8 @@ def run_query(
         raise
 
 
-def parse_request(text: str) -> str:
-    """Refuse an update before it reaches the store; return the query text."""
+def non_empty(text: str) -> str:
+    """Refuse an empty query; return the query text."""
     if not text.strip():
         raise QueryRejected("La requête SPARQL est vide.")
     return text

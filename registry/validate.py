@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.namespace import SH
 
 from .namespaces import RDF
@@ -82,7 +82,3 @@ def validate(data: Graph, shapes: Graph) -> ValidationReport:
     log.debug("validated %d triples: %d findings", len(data), len(findings))
     return ValidationReport(conforms=bool(conforms), findings=findings)
 
-
-def records_in(graph: Graph, record_class: URIRef) -> set[str]:
-    """The subjects of `graph` typed `record_class`."""
-    return {str(s) for s in graph.subjects(RDF.type, record_class)}
