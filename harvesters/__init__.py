@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from .base import Harvester, HarvestReport, SkipRecord, SourceRecord, run_harvest
 from .cget import CgetHarvester
+from .curated import CuratedHarvester
 from .decoupage import DecoupageHarvester
 
 HARVESTERS: dict[str, type[Harvester]] = {
     CgetHarvester.name: CgetHarvester,
+    CuratedHarvester.name: CuratedHarvester,
     DecoupageHarvester.name: DecoupageHarvester,
 }
 

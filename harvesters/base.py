@@ -197,7 +197,8 @@ def _describe_source(graph: Graph, source: SourceConfig, minter: Minter) -> None
         distribution = URIRef(f"{iri}#{name}")
         graph.add((iri, DCAT.distribution, distribution))
         graph.add((distribution, RDF.type, DCAT.Distribution))
-        graph.add((distribution, DCAT.downloadURL, URIRef(url)))
+        if url:
+            graph.add((distribution, DCAT.downloadURL, URIRef(url)))
         graph.add((distribution, DCTERMS.title, Literal(name)))
 
 
@@ -216,7 +217,8 @@ def _harvest_activity(
         node = minter.file(fetched.sha256)
         graph.add((activity, PROV.used, node))
         graph.add((node, RDF.type, PROV.Entity))
-        graph.add((node, DCAT.downloadURL, URIRef(fetched.url)))
+        if fetched.url:
+            graph.add((node, DCAT.downloadURL, URIRef(fetched.url)))
         graph.add((node, DCAT.byteSize, Literal(fetched.size)))
         graph.add((node, DCTERMS.title, Literal(fetched.name)))
         checksum = URIRef(f"{node}#sha256")

@@ -24,12 +24,13 @@ class SourceConfig:
     landing_page: str = ""
     description: str = ""
     files: tuple[str, ...] = ()
+    bundled: str = ""  # folder of the repository holding the files (a source the project ships)
 
     def locations(self) -> list[tuple[str, str, str]]:
         """(file name, upstream URL, mirror path) of each file the source is made of."""
         if not self.files:
             return [(Path(self.mirror).name, self.url, self.mirror)]
-        return [(name, self.url + name, self.mirror + name) for name in self.files]
+        return [(name, self.url + name if self.url else "", self.mirror + name) for name in self.files]
 
 
 def load_sources(path: Path = SOURCES_TOML) -> dict[str, SourceConfig]:

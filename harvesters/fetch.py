@@ -19,6 +19,7 @@ from urllib3.util.retry import Retry
 
 from registry import __version__
 from registry.errors import SourceUnavailable
+from registry.paths import ROOT
 from registry.settings import Settings
 
 from .config import SourceConfig
@@ -61,7 +62,9 @@ def fetch_source(
     for name, url, mirror in source.locations():
         now = datetime.now(UTC).replace(microsecond=0)
         partial = archive / f".partial-{name}"
-        if settings.mirror_dir:
+        if source.bundled:
+            _copy_mirror(ROOT / source.bundled / name, partial, source.id)
+        elif settings.mirror_dir:
             _copy_mirror(Path(settings.mirror_dir) / mirror, partial, source.id)
         else:
             _download(session or new_session(), url, partial, settings.http_timeout_s, source.id)
@@ -73,7 +76,9 @@ def fetch_source(
             partial.replace(target)
         log.info("%s: read %s (%d bytes, sha256 %s)", source.id, name, size, digest)
         fetched.append(
-            FetchedFile(name, target, digest, size, url, now, from_mirror=bool(settings.mirror_dir))
+            FetchedFile(
+                name, target, digest, size, url, now, from_mirror=bool(settings.mirror_dir)
+            )
         )
     return fetched
 

@@ -164,7 +164,26 @@ def publish(settings: Settings) -> None:
     from .publication import publish as run_publish
     from .store import open_store
 
-    click.echo(run_publish(open_store(settings), settings).summary())
+    report = run_publish(open_store(settings), settings)
+    click.echo(report.criteria.summary())
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.pass_obj
+@known_errors
+def assess(settings: Settings) -> None:
+    """Évalue les six critères de chaque lieu.
+
+    Écrit le graphe qualité du store de travail (sans publier) et affiche le nombre de lieux par
+    critère et par résultat. Le profil de seuils vient de TL_CRITERIA_PROFILE.
+    """
+    from .publication import assess_and_store
+    from .store import open_store
+
+    report = assess_and_store(open_store(settings), settings)
+    click.echo(report.table())
+    click.echo(report.summary())
 
 
 @cli.command()

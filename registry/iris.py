@@ -38,6 +38,10 @@ class Minter:
         """A fetched file, identified by its content, `{base}id/fichier/{sha256}`."""
         return self._iri("id", "fichier", sha256)
 
+    def document(self, key: str) -> URIRef:
+        """A document a curated source cites, `{base}id/document/{key}`."""
+        return self._iri("id", "document", key)
+
     def commune(self, insee: str) -> URIRef:
         """A commune by its INSEE code."""
         return self._iri("id", "commune", insee)

@@ -18,15 +18,20 @@ from rdflib.namespace import (
 
 __all__ = [
     "DCAT",
+    "ADMS",
+    "CRITERE",
     "DCTERMS",
+    "DUREE",
     "FOAF",
     "GEO",
     "IGEO",
+    "ORG",
     "OWL",
     "PREC",
     "PROV",
     "RDF",
     "RDFS",
+    "RESULTAT",
     "SCHEMA",
     "SKOS",
     "SPDX",
@@ -60,6 +65,58 @@ class TL(DefinedNamespace):
     recordCount: URIRef
     rejectedCount: URIRef
     warningCount: URIRef
+    Operation: URIRef
+    CriteriaProfile: URIRef
+    CriterionAssessment: URIRef
+    Evidence: URIRef
+    Citation: URIRef
+    hasLabel: URIRef
+    status: URIRef
+    operator: URIRef
+    operation: URIRef
+    legalForm: URIRef
+    offerDuration: URIRef
+    accessCondition: URIRef
+    service: URIRef
+    public: URIRef
+    governance: URIRef
+    userInvolvement: URIRef
+    assessment: URIRef
+    criterion: URIRef
+    outcome: URIRef
+    evidence: URIRef
+    evidenceProperty: URIRef
+    profile: URIRef
+    flexibleDuration: URIRef
+    citation: URIRef
+    document: URIRef
+    prevails: URIRef
+    statusDate: URIRef
+    openingDate: URIRef
+    closingDate: URIRef
+    itinerant: URIRef
+    ephemeral: URIRef
+    requiresMembership: URIRef
+    minimumCommitment: URIRef
+    staffed: URIRef
+    staffedHours: URIRef
+    openingHoursText: URIRef
+    badgeAccess: URIRef
+    bandwidthText: URIRef
+    bandwidthMbps: URIRef
+    workstations: URIRef
+    floorArea: URIRef
+    wheelchairAccessible: URIRef
+    transportAccess: URIRef
+    parking: URIRef
+    attendance: URIRef
+    lines: URIRef
+    maxHourPrice: URIRef
+    maxHalfDayPrice: URIRef
+    maxDayPrice: URIRef
+    maxWeekPrice: URIRef
+    maxMonthPrice: URIRef
+    minBandwidthMbps: URIRef
 
 
 # schema.org in its http form, as schema.org's own RDF and most SPARQL datasets use it
@@ -68,8 +125,14 @@ SCHEMA = Namespace("http://schema.org/")
 GEO = Namespace("http://www.opengis.net/ont/geosparql#")
 IGEO = Namespace("http://rdf.insee.fr/def/geo#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-TYPO = Namespace("https://w3id.org/tiers-lieux/def/typologie/")
-PREC = Namespace("https://w3id.org/tiers-lieux/def/precision/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+DEF = "https://w3id.org/tiers-lieux/def/"
+TYPO = Namespace(DEF + "typologie/")
+PREC = Namespace(DEF + "precision/")
+CRITERE = Namespace(DEF + "critere/")
+RESULTAT = Namespace(DEF + "resultat/")
+DUREE = Namespace(DEF + "duree/")
 
 PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "tl": TL,
@@ -83,6 +146,11 @@ PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "spdx": SPDX,
     "typo": TYPO,
     "prec": PREC,
+    "critere": CRITERE,
+    "resultat": RESULTAT,
+    "duree": DUREE,
+    "org": ORG,
+    "adms": ADMS,
     "xsd": XSD,
     "rdfs": RDFS,
     "foaf": FOAF,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .criteria import AssessmentReport, assess
 from .errors import NotPublished, StoreUnavailable
 from .iris import Minter
 from .namespaces import RDF, TL
@@ -31,6 +32,7 @@ class PublishReport:
     places: int
     snapshot: Path | None
     seconds: float
+    criteria: AssessmentReport
 
     def summary(self) -> str:
         """One line for the CLI."""
@@ -39,16 +41,25 @@ class PublishReport:
 
 
 def publish(store: OxigraphStore, settings: Settings) -> PublishReport:
-    """Rebuild the registry and vocabulary graphs; snapshot the store when it is on disk."""
+    """Rebuild the registry, vocabulary and quality graphs; snapshot the store when on disk."""
     clock = time.perf_counter()
     minter = Minter(settings.base_uri)
     registry = build_registry(store, minter)
     store.replace_graphs(
         {minter.graph("registry"): registry, minter.graph("vocabulary"): vocabulary_graph()}
     )
+    criteria = assess_and_store(store, settings)
     places = len(set(registry.subjects(RDF.type, TL.TiersLieu)))
     snapshot = snapshot_store(store, settings) if store.path is not None else None
-    return PublishReport(places, snapshot, time.perf_counter() - clock)
+    return PublishReport(places, snapshot, time.perf_counter() - clock, criteria)
+
+
+def assess_and_store(store: OxigraphStore, settings: Settings) -> AssessmentReport:
+    """Assess the six criteria of every place and replace the quality graph."""
+    minter = Minter(settings.base_uri)
+    quality, report = assess(store, minter, settings.criteria_profile)
+    store.replace_graphs({minter.graph("quality"): quality})
+    return report
 
 
 def snapshot_store(store: OxigraphStore, settings: Settings) -> Path:

@@ -17,6 +17,7 @@ class Settings:
     mirror_dir: str = ""  # when set, harvesters read this folder instead of the upstream URLs
     store_url: str = ""  # "" = Oxigraph store in {data_dir}/store; "memory:" = in memory
     http_timeout_s: int = 60  # timeout of each HTTP request made by a harvester
+    criteria_profile: str = ""  # thresholds of the six criteria: a Turtle file ("" = defaut.ttl)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:

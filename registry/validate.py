@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph
+from rdflib.term import Node
 from rdflib.namespace import SH
 
 from .namespaces import RDF
@@ -26,6 +27,7 @@ class Finding:
     path: str
     severity: str  # "Violation", "Warning" or "Info"
     message: str
+    value: Node | None = None  # sh:value, when the result has one
 
     @property
     def record(self) -> str:
@@ -60,12 +62,20 @@ def load_shapes(name: str = "core") -> Graph:
     return Graph().parse(path, format="turtle")
 
 
-def validate(data: Graph, shapes: Graph) -> ValidationReport:
-    """Validate `data` against `shapes` (no inference) and return every finding."""
+def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> ValidationReport:
+    """Validate `data` (plus `ontology`, e.g. the vocabularies) against `shapes`, no inference."""
     conforms, results, _text = shacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
     )
     findings = []
+    if not isinstance(results, Graph):  # pyshacl returns a ValidationFailure on bad shapes
+        raise RuntimeError(f"SHACL validation failed: {_text}")
     for result in results.subjects(RDF.type, SH.ValidationResult):
         message = results.value(result, SH.resultMessage)
         severity = results.value(result, SH.resultSeverity)
@@ -76,6 +86,7 @@ def validate(data: Graph, shapes: Graph) -> ValidationReport:
                 path=str(results.value(result, SH.resultPath) or ""),
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
                 message=str(message) if message else "Contrainte non respectée.",
+                value=results.value(result, SH.value),
             )
         )
     findings.sort(key=lambda f: (f.focus, f.shape))

@@ -30,11 +30,11 @@ def fold(text: str) -> str:
 
 @cache
 def concept_matcher(scheme: str) -> dict[str, URIRef]:
-    """Folded pref/alt/hidden labels of the concepts of `scheme` → concept IRI."""
+    """Folded notations and pref/alt/hidden labels of the concepts of `scheme` → concept IRI."""
     graph = vocabulary_graph()
     table: dict[str, URIRef] = {}
     for concept in graph.subjects(SKOS.inScheme, URIRef(scheme)):
-        for prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+        for prop in (SKOS.notation, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
             for label in graph.objects(concept, prop):
                 table[fold(str(label))] = URIRef(str(concept))
     return table

@@ -14,7 +14,7 @@ from . import context
 
 bp = Blueprint("resources", __name__)
 
-KINDS = {"lieu", "record", "source", "commune", "departement", "region", "moissonnage"}
+KINDS = {"lieu", "record", "source", "commune", "departement", "region", "moissonnage", "document"}
 
 
 def _preferred_extension() -> str | None:
