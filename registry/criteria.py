@@ -9,6 +9,7 @@ place and criterion into the quality graph; a criterion without evidence is "inc
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from rdflib.term import Node
 
 from . import queries
 from .iris import Minter
-from .namespaces import CRITERE, PROV, RDF, RDFS, RESULTAT, TL, XSD, bind_prefixes
+from .namespaces import CRITERE, PROV, RDF, RDFS, RESULTAT, SH, TL, XSD, bind_prefixes
 from .paths import SHAPES
 from .store import Store
 from .validate import load_shapes, validate
@@ -29,6 +30,7 @@ from .vocabulary import vocabulary_graph
 
 log = logging.getLogger(__name__)
 
+_TEMPLATE = re.compile(r"\{[?$](\w+)\}")  # {?var} in sh:message
 CRITERIA = ("ouverture", "flexibilite", "accessibilite", "accueil", "numerique", "gouvernance")
 DEFAULT_PROFILE = SHAPES / "profiles" / "defaut.ttl"
 
@@ -41,6 +43,9 @@ class Evidence:
     path: str
     value: Node | None
     message: str
+
+
+EvidenceMap = dict[str, dict[str, list[Evidence]]]  # place IRI -> criterion slug -> evidence
 
 
 @dataclass
@@ -104,14 +109,71 @@ def prevailing() -> dict[str, URIRef]:
     }
 
 
-def collect_evidence(data: Graph, profile: Graph) -> dict[str, dict[str, list[Evidence]]]:
-    """Run the criteria shapes; return place IRI -> criterion slug -> evidence."""
-    report = validate(data + profile + vocabulary_graph(), load_shapes("criteria"))
+@dataclass(frozen=True)
+class Constraint:
+    """One SPARQL constraint of the criteria shapes."""
+
+    shape: str
+    criterion: str
+    outcome: URIRef
+    select: str
+    message: str
+    prefixes: tuple[tuple[str, str], ...]
+
+
+@cache
+def constraints() -> list[Constraint]:
+    """The SPARQL constraints of shapes/criteria.shapes.ttl with their prefixes (sh:declare)."""
+    shapes = load_shapes("criteria")
+    prefixes = tuple(
+        sorted(
+            (str(shapes.value(d, SH.prefix)), str(shapes.value(d, SH.namespace)))
+            for d in shapes.objects(None, SH.declare)
+        )
+    )
     outcomes = shape_outcomes()
-    evidence: dict[str, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
+    found = []
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        criterion, outcome = outcomes[str(shape)]
+        found.append(
+            Constraint(
+                shape=str(shape),
+                criterion=criterion,
+                outcome=outcome,
+                select=str(shapes.value(constraint, SH.select)),
+                message=str(shapes.value(constraint, SH.message)),
+                prefixes=prefixes,
+            )
+        )
+    return sorted(found, key=lambda c: c.shape)
+
+
+def evidence_from_store(store: Store, graphs: list[URIRef]) -> EvidenceMap:
+    """Run each criteria constraint once over all places (set at a time, in the store).
+
+    Equivalent to validating every place with pySHACL (tests/test_criteria.py checks it on the
+    fixtures), but one query per constraint instead of one per constraint and place. `graphs`
+    must hold the places, the vocabularies and the profile, and no source record.
+    """
+    evidence: EvidenceMap = defaultdict(lambda: defaultdict(list))
+    for constraint in constraints():
+        rows = store.select(
+            constraint.select, default_graphs=graphs, prefixes=dict(constraint.prefixes)
+        )
+        for row in rows:
+            message = _TEMPLATE.sub(lambda m, r=row: str(r.get(m.group(1), "")), constraint.message)
+            evidence[str(row["this"])][constraint.criterion].append(
+                Evidence(constraint.outcome, str(row.get("path", "")), row.get("value"), message)
+            )
+    return evidence
+
+
+def evidence_from_shacl(data: Graph, profile: Graph) -> EvidenceMap:
+    """The same evidence by validating `data` with pySHACL (the reference semantics)."""
+    report = validate(data + profile, load_shapes("criteria"), ontology=vocabulary_graph())
+    outcomes = shape_outcomes()
+    evidence: EvidenceMap = defaultdict(lambda: defaultdict(list))
     for finding in report.findings:
-        if finding.shape not in outcomes:
-            raise RuntimeError(f"criteria shape without tl:outcome: {finding.shape}")
         criterion, outcome = outcomes[finding.shape]
         evidence[finding.focus][criterion].append(
             Evidence(outcome, finding.path, finding.value, finding.message)
@@ -128,19 +190,28 @@ def decide(criterion: str, found: list[Evidence]) -> tuple[URIRef, list[Evidence
     return outcome, [e for e in found if e.outcome == outcome]
 
 
-def assess(store: Store, minter: Minter, profile_path: str | Path = "") -> tuple[Graph, AssessmentReport]:
-    """Assess every place; return the quality graph and the counts."""
+def assess(
+    store: Store, minter: Minter, profile_path: str | Path = ""
+) -> tuple[Graph, AssessmentReport]:
+    """Assess every place of the registry graph; return the quality graph and the counts.
+
+    The quality graph holds the profile it used and one tl:CriterionAssessment per place and
+    criterion; it is written first with the profile alone, so the constraints can read it.
+    """
     clock = time.perf_counter()
     profile = load_profile(profile_path)
     profile_iri = next(profile.subjects(RDF.type, TL.CriteriaProfile))
-    evidence = collect_evidence(store.construct(queries.load("criteria-input")), profile)
+    quality_graph = minter.graph("quality")
+    store.replace_graphs({quality_graph: profile})
+    graphs = [minter.graph("registry"), minter.graph("vocabulary"), quality_graph]
+    evidence = evidence_from_store(store, graphs)
     records: dict[str, list[str]] = defaultdict(list)
     for row in store.select(queries.load("place-sources")):
         records[str(row["place"])].append(str(row["record"]))
     citations = _citations(store, records)
     now = Literal(datetime.now(UTC).replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
 
-    graph = bind_prefixes(Graph())
+    graph = bind_prefixes(Graph()) + profile
     report = AssessmentReport(places=len(records))
     for place in sorted(records):
         place_iri = URIRef(place)

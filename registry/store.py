@@ -48,8 +48,17 @@ class QueryResult:
 class Store(Protocol):
     """What code may ask of a triple store. Each source lives in its own named graph."""
 
-    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
-        """Run a SELECT query over the union of all graphs; rows map variable names to terms."""
+    def select(
+        self,
+        query: str,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: Iterable[URIRef] = (),
+        prefixes: Mapping[str, str] | None = None,
+    ) -> list[Row]:
+        """Run a SELECT query; rows map variable names to terms.
+
+        The default graph is the union of all graphs, or of `default_graphs` when given.
+        """
         ...
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
@@ -149,9 +158,23 @@ class OxigraphStore:
         except OSError as error:
             raise QueryRejected(f"La requête a échoué : {error}") from error
 
-    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
-        """Run a SELECT query over the union of all graphs; rows map variable names to terms."""
-        result = self._run(query, bindings)
+    def select(
+        self,
+        query: str,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: Iterable[URIRef] = (),
+        prefixes: Mapping[str, str] | None = None,
+    ) -> list[Row]:
+        """Run a SELECT query; rows map variable names to terms.
+
+        The default graph is the union of all graphs, or of `default_graphs` when given.
+        """
+        options: dict[str, object] = {}
+        if graphs := [ox.NamedNode(str(g)) for g in default_graphs]:
+            options["default_graph"] = graphs
+        if prefixes:
+            options["prefixes"] = dict(prefixes)
+        result = self._run(query, bindings, **options)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryRejected("Cette requête n'est pas un SELECT.")
         names = [v.value for v in result.variables]

@@ -62,12 +62,20 @@ def load_shapes(name: str = "core") -> Graph:
     return Graph().parse(path, format="turtle")
 
 
+@cache
+def harvest_shapes() -> Graph:
+    """The shapes every record is checked against at harvest: core and vocabularies reject a
+    record (sh:Violation), recommended ones are counted (sh:Warning)."""
+    return load_shapes("core") + load_shapes("vocabularies") + load_shapes("recommended")
+
+
 def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> ValidationReport:
     """Validate `data` (plus `ontology`, e.g. the vocabularies) against `shapes`, no inference."""
+    if ontology is not None:  # pyshacl's ont_graph is only mixed in for inference: do it here
+        data = data + ontology
     conforms, results, _text = shacl_validate(
         data,
         shacl_graph=shapes,
-        ont_graph=ontology,
         inference="none",
         advanced=True,
         allow_warnings=True,
@@ -92,4 +100,3 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Valid
     findings.sort(key=lambda f: (f.focus, f.shape))
     log.debug("validated %d triples: %d findings", len(data), len(findings))
     return ValidationReport(conforms=bool(conforms), findings=findings)
-
