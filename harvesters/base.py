@@ -6,6 +6,7 @@ Harvesters parse and map; only `run_harvest` writes, in one transaction (DESIGN 
 from __future__ import annotations
 
 import json
+from collections import Counter
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -20,7 +21,8 @@ from registry.iris import Minter
 from registry.namespaces import DCAT, DCTERMS, FOAF, PROV, RDF, SPDX, TL, XSD, bind_prefixes
 from registry.settings import Settings
 from registry.store import Store
-from registry.validate import load_shapes, validate
+from registry.validate import harvest_shapes, validate
+from registry.vocabulary import vocabulary_graph
 
 from .config import SourceConfig
 from .fetch import FetchedFile, fetch_source
@@ -78,6 +80,7 @@ class HarvestReport:
     loaded: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)  # key, row, reason
     warnings: list[dict[str, str]] = field(default_factory=list)  # key, message
+    recommendations: dict[str, int] = field(default_factory=dict)  # warning shape message -> count
     harvest_iri: str = ""
 
     def summary(self) -> str:
@@ -131,7 +134,11 @@ def run_harvest(
             graph += mapped
         on_record()
 
-    findings = validate(graph, load_shapes("core")).reasons_by_record()
+    validation = validate(graph, harvest_shapes(), ontology=vocabulary_graph())
+    report.recommendations = dict(
+        Counter(f.message for f in validation.findings if f.severity == "Warning").most_common()
+    )
+    findings = validation.reasons_by_record()
     for focus, reasons in sorted(findings.items()):
         record = rows[focus]
         report.rejected.append(

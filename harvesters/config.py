@@ -30,7 +30,9 @@ class SourceConfig:
         """(file name, upstream URL, mirror path) of each file the source is made of."""
         if not self.files:
             return [(Path(self.mirror).name, self.url, self.mirror)]
-        return [(name, self.url + name if self.url else "", self.mirror + name) for name in self.files]
+        return [
+            (name, self.url + name if self.url else "", self.mirror + name) for name in self.files
+        ]
 
 
 def load_sources(path: Path = SOURCES_TOML) -> dict[str, SourceConfig]:

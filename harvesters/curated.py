@@ -96,28 +96,31 @@ class CuratedHarvester(Harvester):
             graph.add((document, RDF.type, DCTERMS.BibliographicResource))
             graph.add((document, DCTERMS.identifier, Literal(record.payload["document"])))
             graph.add((document, DCTERMS.title, Literal(record.payload["titre"], lang="fr")))
-            graph.add((document, DCTERMS.description, Literal(record.payload["description"], lang="fr")))
+            graph.add(
+                (document, DCTERMS.description, Literal(record.payload["description"], lang="fr"))
+            )
             return None
         subject = self.minter.record(self.source.id, record.key)
         graph.add((subject, RDF.type, TL.SourceRecord))
         graph.add((subject, RDF.type, SCHEMA.Place))
         if not any(fact[1] == "nom" for fact in record.payload["facts"]):
             raise SkipRecord(f"lieu {record.key} sans nom")
-        offers = 0
+        counts = {"offre": 0, "porteur": 0}  # offers and operators are numbered in file order
         for fact in record.payload["facts"]:
             row, champ, value, _document, _lines, _note = fact
+            if champ in counts:
+                counts[champ] += 1
             try:
-                statements = self._map_fact(subject, champ, value, offers, graph)
+                statements = self._map_fact(subject, champ, value, counts, graph)
             except ValueError as why:
                 self.warn(record, f"ligne {row}, {champ} « {value} » : {why}")
                 continue
-            offers += champ == "offre"
-            for predicate, obj in statements:
-                self._cite(graph, subject, predicate, obj, fact)
+            for number, (predicate, obj) in enumerate(statements, start=1):
+                self._cite(graph, subject, predicate, obj, fact, number)
         return subject
 
     def _map_fact(
-        self, subject: URIRef, champ: str, value: str, offers: int, graph: Graph
+        self, subject: URIRef, champ: str, value: str, counts: dict[str, int], graph: Graph
     ) -> list[tuple[URIRef, Node]]:
         """Add the triples of one fact; return the (predicate, object) pairs of `subject` to cite."""
         if champ in CONCEPTS:
@@ -157,9 +160,12 @@ class CuratedHarvester(Harvester):
                 raise ValueError("adresse web invalide")
             return self._add(graph, subject, SCHEMA.url, url)
         if champ == "offre":
-            return self._offer(graph, subject, value, offers + 1)
+            return self._offer(graph, subject, value, counts["offre"])
         if champ.startswith("porteur"):
-            return self._operator(graph, subject, champ, value)
+            counts["porteur"] = (
+                counts["porteur"] or 1
+            )  # facts of an operator the text leaves unnamed
+            return self._operator(graph, subject, champ, value, counts["porteur"])
         raise ValueError("champ inconnu")
 
     @staticmethod
@@ -199,13 +205,14 @@ class CuratedHarvester(Harvester):
         return self._add(graph, subject, SCHEMA.makesOffer, offer)
 
     def _operator(
-        self, graph: Graph, subject: URIRef, champ: str, value: str
+        self, graph: Graph, subject: URIRef, champ: str, value: str, number: int
     ) -> list[tuple[URIRef, Node]]:
-        operator = URIRef(f"{subject}#porteur")
+        """Facts of the place's `number`-th operator (each « porteur » row starts a new one)."""
+        operator = URIRef(f"{subject}#porteur-{number}")
         graph.add((operator, RDF.type, ORG.Organization))
+        operation = URIRef(f"{subject}#gestion-{number}")
         cited = self._add(graph, subject, TL.operator, operator)
-        operation = URIRef(f"{subject}#gestion")
-        graph.add((subject, TL.operation, operation))
+        cited += self._add(graph, subject, TL.operation, operation)
         graph.add((operation, RDF.type, TL.Operation))
         graph.add((operation, TL.operator, operator))
         setters: dict[str, Callable[[], None]] = {
@@ -232,9 +239,12 @@ class CuratedHarvester(Harvester):
         graph.add((identifier, SKOS.notation, Literal(digits)))
         graph.add((identifier, DCTERMS.creator, Literal("INSEE (SIRENE)")))
 
-    def _cite(self, graph: Graph, subject: URIRef, predicate: URIRef, obj: Node, fact: Fact) -> None:
+    def _cite(
+        self, graph: Graph, subject: URIRef, predicate: URIRef, obj: Node, fact: Fact, number: int
+    ) -> None:
+        """One tl:Citation per statement: `#fait-{row}`, then `#fait-{row}-2`… for one row."""
         row, _champ, _value, document, lines, note = fact
-        citation = URIRef(f"{subject}#fait-{row}")
+        citation = URIRef(f"{subject}#fait-{row}" + (f"-{number}" if number > 1 else ""))
         graph.add((citation, RDF.type, TL.Citation))
         graph.add((citation, RDF.subject, subject))
         graph.add((citation, RDF.predicate, predicate))
@@ -269,4 +279,3 @@ def _date(value: str) -> Literal:
         if re.fullmatch(pattern, value):
             return Literal(value, datatype=datatype)
     raise ValueError("date AAAA, AAAA-MM ou AAAA-MM-JJ attendue")
-

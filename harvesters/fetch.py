@@ -76,9 +76,7 @@ def fetch_source(
             partial.replace(target)
         log.info("%s: read %s (%d bytes, sha256 %s)", source.id, name, size, digest)
         fetched.append(
-            FetchedFile(
-                name, target, digest, size, url, now, from_mirror=bool(settings.mirror_dir)
-            )
+            FetchedFile(name, target, digest, size, url, now, from_mirror=bool(settings.mirror_dir))
         )
     return fetched
 

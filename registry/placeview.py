@@ -1,35 +1,89 @@
-"""Turn the RDF description of one place into the plain values its French page shows."""
+"""Turn the RDF description of one place into the plain French values its page shows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .namespaces import DCTERMS, GEO, PROV, RDF, RDFS, SCHEMA, SKOS, TL
+from .namespaces import DCTERMS, GEO, PROV, RDF, RDFS, SCHEMA, SKOS, TL, XSD
+from .store import Row
 from .vocabulary import label as vocabulary_label
 
-# Predicates the page shows in their own section; any other one goes under "Autres données".
-SHOWN = {
-    RDF.type,
-    SCHEMA.name,
-    SCHEMA.address,
-    SCHEMA.latitude,
-    SCHEMA.longitude,
-    SCHEMA.url,
-    SCHEMA.sameAs,
-    TL.typology,
-    TL.commune,
-    TL.departement,
-    TL.region,
-    TL.positionPrecision,
-    TL.geocodingScore,
-    TL.geocodedAddress,
-    GEO.hasGeometry,
-    PROV.wasDerivedFrom,
-}
+MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+
+
+def french_date(value: Node) -> str:
+    """An xsd:date, gYearMonth or gYear as French text (« 3 mai 2015 », « mai 2015 », « 2015 »)."""
+    text = str(value)
+    months = MONTHS.split()
+    if isinstance(value, Literal) and value.datatype == XSD.gYearMonth:
+        year, month = text.split("-")[:2]
+        return f"{months[int(month) - 1]} {year}"
+    if isinstance(value, Literal) and value.datatype == XSD.date:
+        year, month, day = text[:10].split("-")
+        return f"{int(day)} {months[int(month) - 1]} {year}"
+    return text
+
+
+def yes_no(value: Node) -> str:
+    """« oui » or « non » for an xsd:boolean."""
+    return "oui" if str(value).lower() in ("true", "1") else "non"
+
+
+# Sections of the page: (title, [(property, label, how to show a value)]). A property not listed
+# here, nor in SPECIAL, goes under "Autres données" with its vocabulary label.
+Show = Callable[[Graph, Node], str]
+SECTIONS: list[tuple[str, list[tuple[URIRef, str, str]]]] = [
+    ("Le lieu", [
+        (SCHEMA.description, "Présentation", "text"),
+        (TL.typology, "Typologie", "concept"),
+        (TL.hasLabel, "Labels, programmes et réseaux", "concept"),
+        (TL.status, "Statut", "concept"),
+        (TL.statusDate, "Depuis", "date"),
+        (TL.openingDate, "Ouverture", "date"),
+        (TL.closingDate, "Fermeture", "date"),
+        (TL.itinerant, "Itinérant", "boolean"),
+        (TL.ephemeral, "Éphémère", "boolean"),
+        (TL.attendance, "Fréquentation", "text"),
+    ]),
+    ("Accès et accueil", [
+        (TL.accessCondition, "Conditions d'accès", "concept"),
+        (TL.public, "Publics accueillis", "concept"),
+        (SCHEMA.openingHours, "Horaires (format OpenStreetMap)", "text"),
+        (TL.openingHoursText, "Horaires (selon la source)", "text"),
+        (TL.staffed, "Accueil par une personne", "boolean"),
+        (TL.staffedHours, "Horaires d'accueil", "text"),
+        (TL.badgeAccess, "Accès autonome (badge, clé)", "boolean"),
+        (TL.requiresMembership, "Adhésion requise", "boolean"),
+        (TL.minimumCommitment, "Engagement minimum", "text"),
+        (TL.wheelchairAccessible, "Accessible aux personnes à mobilité réduite", "boolean"),
+        (TL.transportAccess, "Transports", "text"),
+        (TL.parking, "Stationnement", "boolean"),
+    ]),
+    ("Services et équipements", [
+        (TL.service, "Services", "concept"),
+        (TL.bandwidthText, "Connexion (selon la source)", "text"),
+        (TL.bandwidthMbps, "Débit (Mbit/s)", "text"),
+        (TL.workstations, "Postes de travail", "text"),
+        (TL.floorArea, "Surface (m²)", "text"),
+    ]),
+    ("Gouvernance", [
+        (TL.governance, "Gouvernance", "concept"),
+        (TL.userInvolvement, "Implication des usagers", "concept"),
+    ]),
+]  # fmt: skip
+SPECIAL = {
+    RDF.type, SCHEMA.name, SCHEMA.address, SCHEMA.latitude, SCHEMA.longitude, SCHEMA.url,
+    SCHEMA.sameAs, SCHEMA.makesOffer, TL.commune, TL.departement, TL.region, TL.positionPrecision,
+    TL.geocodingScore, TL.geocodedAddress, GEO.hasGeometry, PROV.wasDerivedFrom, TL.operator,
+    TL.operation, TL.assessment,
+}  # fmt: skip
+DATE_TYPES = {XSD.date, XSD.gYearMonth, XSD.gYear}
+OUTCOME_CLASSES = {"rempli": "ok", "non-rempli": "ko", "inconnu": "unknown"}
 
 
 @dataclass
@@ -42,6 +96,29 @@ class SourceLine:
     key: str
     harvested: str
     licence: str
+
+
+@dataclass
+class Offer:
+    """One rate."""
+
+    duration: str
+    price: str
+
+
+@dataclass
+class CriterionView:
+    """One of the six criteria for this place: outcome and evidence with its sources."""
+
+    criterion: str
+    outcome: str  # rempli / non-rempli / inconnu
+    outcome_label: str
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def css(self) -> str:
+        """The badge's CSS class."""
+        return OUTCOME_CLASSES.get(self.outcome, "unknown")
 
 
 @dataclass
@@ -61,9 +138,16 @@ class PlaceView:
     website: str = ""
     profiles: list[str] = field(default_factory=list)
     typologies: list[str] = field(default_factory=list)
-    commune: tuple[str, str] | None = None  # (IRI, label)
+    commune: tuple[str, str] | None = None  # (IRI or "", label)
     departement: tuple[str, str] | None = None
     region: tuple[str, str] | None = None
+    sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    offers: list[Offer] = field(default_factory=list)
+    operators: list[tuple[str, str, str]] = field(default_factory=list)  # name, legal form, since
+    criteria: list[CriterionView] = field(default_factory=list)
+    citations: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # fact, doc, lines, note
     sources: list[SourceLine] = field(default_factory=list)
     others: list[tuple[str, str]] = field(default_factory=list)
 
@@ -72,13 +156,14 @@ class PlaceView:
         data: dict[str, Any] = {"@context": "https://schema.org", "@type": "Place", "@id": self.iri}
         data["name"] = self.name
         if self.street or self.locality:
-            data["address"] = {
+            address = {
                 "@type": "PostalAddress",
                 "streetAddress": self.street,
                 "postalCode": self.postcode,
                 "addressLocality": self.locality,
                 "addressCountry": "FR",
             }
+            data["address"] = {k: v for k, v in address.items() if v}
         if self.latitude:
             data["geo"] = {
                 "@type": "GeoCoordinates",
@@ -92,7 +177,9 @@ class PlaceView:
         return data
 
 
-def _text(graph: Graph, node: Node, prop: URIRef) -> str:
+def _text(graph: Graph, node: Node | None, prop: URIRef) -> str:
+    if node is None:
+        return ""
     value = graph.value(node, prop)
     return str(value) if value is not None else ""
 
@@ -109,6 +196,14 @@ def term_label(graph: Graph, node: Node) -> str:
     return str(node)
 
 
+SHOW: dict[str, Show] = {
+    "text": lambda graph, value: str(value),
+    "concept": term_label,
+    "boolean": lambda graph, value: yes_no(value),
+    "date": lambda graph, value: french_date(value),
+}
+
+
 def _linked(graph: Graph, place: URIRef, prop: URIRef) -> tuple[str, str] | None:
     """(IRI, label) of what `place` links to by `prop`; IRI "" when the registry has no page."""
     node = graph.value(place, prop)
@@ -122,10 +217,9 @@ def place_view(graph: Graph, place: URIRef) -> PlaceView:
     """Read a place description (registry/queries/place-description.rq) into a PlaceView."""
     view = PlaceView(iri=str(place), name=_text(graph, place, SCHEMA.name) or "(sans nom)")
     address = graph.value(place, SCHEMA.address)
-    if address is not None:
-        view.street = _text(graph, address, SCHEMA.streetAddress)
-        view.postcode = _text(graph, address, SCHEMA.postalCode)
-        view.locality = _text(graph, address, SCHEMA.addressLocality)
+    view.street = _text(graph, address, SCHEMA.streetAddress)
+    view.postcode = _text(graph, address, SCHEMA.postalCode)
+    view.locality = _text(graph, address, SCHEMA.addressLocality)
     view.latitude = _text(graph, place, SCHEMA.latitude)
     view.longitude = _text(graph, place, SCHEMA.longitude)
     precision = graph.value(place, TL.positionPrecision)
@@ -138,20 +232,99 @@ def place_view(graph: Graph, place: URIRef) -> PlaceView:
     view.commune = _linked(graph, place, TL.commune)
     view.departement = _linked(graph, place, TL.departement)
     view.region = _linked(graph, place, TL.region)
+    shown = set(SPECIAL)
+    for title, props in SECTIONS:
+        rows = []
+        for prop, name, how in props:
+            shown.add(prop)
+            values = sorted(SHOW[how](graph, v) for v in graph.objects(place, prop))
+            if values:
+                rows.append((name, ", ".join(values)))
+        if rows:
+            view.sections.append((title, rows))
+    for offer in graph.objects(place, SCHEMA.makesOffer):
+        duration = graph.value(offer, TL.offerDuration)
+        price = _text(graph, offer, SCHEMA.price)
+        shown_price = "gratuit" if price in ("0", "0.0") else f"{price} €"
+        view.offers.append(Offer(term_label(graph, duration) if duration else "", shown_price))
+    view.offers.sort(key=lambda o: (o.duration, o.price))
+    for operation in graph.objects(place, TL.operation):
+        operator = graph.value(operation, TL.operator)
+        form = graph.value(operator, TL.legalForm)
+        since = graph.value(operation, SCHEMA.startDate)
+        view.operators.append(
+            (
+                _text(graph, operator, SKOS.prefLabel) or "porteur non nommé",
+                term_label(graph, form) if form is not None else "",
+                french_date(since) if since is not None else "",
+            )
+        )
+    view.operators.sort()
     for record in sorted(graph.objects(place, PROV.wasDerivedFrom), key=str):
         source = graph.value(record, DCTERMS.source)
         view.sources.append(
             SourceLine(
                 record=str(record),
                 source=str(source or ""),
-                title=_text(graph, source, DCTERMS.title) if source else "",
+                title=_text(graph, source, DCTERMS.title),
                 key=_text(graph, record, TL.recordKey),
                 harvested=_text(graph, record, PROV.generatedAtTime)[:10],
-                licence=_text(graph, source, DCTERMS.license) if source else "",
+                licence=_text(graph, source, DCTERMS.license),
             )
         )
     for prop, value in sorted(graph.predicate_objects(place)):
-        if prop not in SHOWN:
-            shown = str(value) if isinstance(value, Literal) else term_label(graph, value)
-            view.others.append((vocabulary_label(str(prop)), shown))
+        if prop not in shown:
+            shown_value = str(value) if isinstance(value, Literal) else term_label(graph, value)
+            view.others.append((vocabulary_label(str(prop)), shown_value))
     return view
+
+
+def criteria_views(rows: list[Row]) -> list[CriterionView]:
+    """The six criteria of a place from registry/queries/place-assessments.rq rows."""
+    by_criterion: dict[str, CriterionView] = {}
+    for row in rows:
+        criterion = str(row["criterion"])
+        outcome = str(row["outcome"]).rstrip("/").rsplit("/", 1)[-1]
+        view = by_criterion.setdefault(
+            criterion,
+            CriterionView(
+                vocabulary_label(criterion), outcome, vocabulary_label(str(row["outcome"]))
+            ),
+        )
+        if "comment" in row:
+            where = ""
+            if "lines" in row:
+                where = f" — {row.get('title', row.get('document', ''))}, lignes {row['lines']}"
+            text = f"{row['comment']}{where}"
+            if text not in view.evidence:
+                view.evidence.append(text)
+    order = [vocabulary_label(c) for c in CRITERIA_IRIS]
+    return sorted(
+        by_criterion.values(),
+        key=lambda v: order.index(v.criterion) if v.criterion in order else 99,
+    )
+
+
+CRITERIA_IRIS = [
+    f"https://w3id.org/tiers-lieux/def/critere/{slug}"
+    for slug in ("ouverture", "flexibilite", "accessibilite", "accueil", "numerique", "gouvernance")
+]
+
+
+def citation_lines(rows: list[Row]) -> list[tuple[str, str, str, str]]:
+    """(fact, document title, lines, note) from registry/queries/place-citations.rq rows."""
+    found = []
+    for row in rows:
+        prop = vocabulary_label(str(row["predicate"]))
+        value = row["object"]
+        if isinstance(value, Literal) and value.datatype == XSD.boolean:
+            shown = yes_no(value)
+        elif isinstance(value, Literal):
+            shown = french_date(value) if value.datatype in DATE_TYPES else str(value)
+        else:
+            shown = vocabulary_label(str(value))
+        if isinstance(value, URIRef) and "#" in str(value):
+            shown = ""  # an address, offer or operator node: the property says enough
+        fact = f"{prop} : {shown}" if shown else prop
+        found.append((fact, str(row.get("title", "")), str(row["lines"]), str(row.get("note", ""))))
+    return sorted(set(found))

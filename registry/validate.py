@@ -84,7 +84,8 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Valid
     findings = []
     if not isinstance(results, Graph):  # pyshacl returns a ValidationFailure on bad shapes
         raise RuntimeError(f"SHACL validation failed: {_text}")
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    # top-level results only: sh:detail results of nested shapes are also sh:ValidationResult
+    for result in results.objects(None, SH.result):
         message = results.value(result, SH.resultMessage)
         severity = results.value(result, SH.resultSeverity)
         findings.append(

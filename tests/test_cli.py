@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from harvesters.config import load_sources
 from registry.cli import cli
 from registry.settings import Settings
 
@@ -25,15 +26,22 @@ def test_sources_lists_configured_sources(run: CliRunner) -> None:
     assert "cget-2019" in result.output and "cog-regions-departements" in result.output
 
 
-def test_harvest_publish_query_validate(run: CliRunner) -> None:
+def test_harvest_all_gives_one_summary_line_per_source(run: CliRunner) -> None:
     harvest = run.invoke(cli, ["harvest", "--all"])
+    assert harvest.exit_code == 0, harvest.output
+    summaries = [line.split(":")[0] for line in harvest.stdout.splitlines() if " records, " in line]
+    assert summaries == list(load_sources())
+
+
+def test_harvest_publish_query_validate(run: CliRunner) -> None:
+    harvest = run.invoke(cli, ["harvest", "cog-regions-departements", "cget-2019"])
     assert harvest.exit_code == 0, harvest.output
     lines = harvest.stdout.splitlines()
     assert any(line.startswith("cget-2019: 5 records, 3 rejected, 6 warnings, ") for line in lines)
     assert "  rejet 3 (ligne 4) : La fiche n'a pas de nom." in lines
     published = run.invoke(cli, ["publish"])
     assert published.exit_code == 0
-    assert published.output.startswith("publication : 5 lieux → ")
+    assert published.output.splitlines()[1].startswith("publication : 5 lieux → ")
     query = Path(__file__).parent.parent / "docs/queries/places-by-region.rq"
     table = run.invoke(cli, ["query", str(query)])
     assert table.exit_code == 0
@@ -48,7 +56,7 @@ def test_unknown_source_is_a_one_line_error(run: CliRunner) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "Erreur : Source inconnue « inconnue ». Sources configurées : cget-2019, "
-        "cog-regions-departements."
+        "lieux-documentes, cog-regions-departements."
     ]
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from rdflib import URIRef
 
 from .. import queries
-from ..placeview import place_view
+from ..placeview import citation_lines, criteria_views, place_view
 from . import context
 
 bp = Blueprint("pages", __name__)
@@ -35,6 +35,9 @@ def place(place_id: str) -> str:
     if (URIRef(iri), None, None) not in graph:
         abort(404)
     view = place_view(graph, URIRef(iri))
+    store = context.store()
+    view.criteria = criteria_views(store.select(queries.load("place-assessments"), {"place": iri}))
+    view.citations = citation_lines(store.select(queries.load("place-citations"), {"place": iri}))
     return render_template("pages/place.html", place=view, place_id=place_id)
 
 
