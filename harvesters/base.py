@@ -6,10 +6,10 @@ Harvesters parse and map; only `run_harvest` writes, in one transaction (DESIGN 
 from __future__ import annotations
 
 import json
-from collections import Counter
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime

@@ -83,8 +83,14 @@ class CuratedHarvester(Harvester):
             if reader.fieldnames != expected:
                 raise SourceQuarantined(f"lieux-documentes.csv : en-tête attendu {expected}")
             for number, row in enumerate(reader, start=2):
-                fact = (number, row["champ"].strip(), fields.clean_text(row["valeur"]),
-                        row["document"].strip(), row["lignes"].strip(), fields.clean_text(row["note"]))  # fmt: skip
+                fact = (
+                    number,
+                    row["champ"].strip(),
+                    fields.clean_text(row["valeur"]),
+                    row["document"].strip(),
+                    row["lignes"].strip(),
+                    fields.clean_text(row["note"]),
+                )
                 places.setdefault(row["lieu"].strip(), []).append(fact)
         for key, facts in places.items():
             yield SourceRecord(key=key, row=facts[0][0], payload={"facts": facts})
@@ -122,7 +128,7 @@ class CuratedHarvester(Harvester):
     def _map_fact(
         self, subject: URIRef, champ: str, value: str, counts: dict[str, int], graph: Graph
     ) -> list[tuple[URIRef, Node]]:
-        """Add the triples of one fact; return the (predicate, object) pairs of `subject` to cite."""
+        """Add the triples of one fact; return the (predicate, object) pairs to cite."""
         if champ in CONCEPTS:
             prop, scheme = CONCEPTS[champ]
             concept = match_concept(scheme, value.removeprefix("autre:"))
@@ -215,7 +221,7 @@ class CuratedHarvester(Harvester):
         cited += self._add(graph, subject, TL.operation, operation)
         graph.add((operation, RDF.type, TL.Operation))
         graph.add((operation, TL.operator, operator))
-        setters: dict[str, Callable[[], None]] = {
+        setters: dict[str, Callable[[], object]] = {
             "porteur": lambda: graph.add((operator, SKOS.prefLabel, Literal(value))),
             "porteur_forme_juridique": lambda: graph.add(
                 (operator, TL.legalForm, _concept(DEF + "forme-juridique/", value))

@@ -24,7 +24,7 @@ from . import queries
 from .iris import Minter
 from .namespaces import CRITERE, PROV, RDF, RDFS, RESULTAT, SH, TL, XSD, bind_prefixes
 from .paths import SHAPES
-from .store import Store
+from .store import Row, Store
 from .validate import load_shapes, validate
 from .vocabulary import vocabulary_graph
 
@@ -161,11 +161,16 @@ def evidence_from_store(store: Store, graphs: list[URIRef]) -> EvidenceMap:
             constraint.select, default_graphs=graphs, prefixes=dict(constraint.prefixes)
         )
         for row in rows:
-            message = _TEMPLATE.sub(lambda m, r=row: str(r.get(m.group(1), "")), constraint.message)
+            message = fill_message(constraint.message, row)
             evidence[str(row["this"])][constraint.criterion].append(
                 Evidence(constraint.outcome, str(row.get("path", "")), row.get("value"), message)
             )
     return evidence
+
+
+def fill_message(template: str, row: Row) -> str:
+    """Replace each {?var} of a SHACL message with the row's value, as SHACL-SPARQL does."""
+    return _TEMPLATE.sub(lambda match: str(row.get(match.group(1), "")), template)
 
 
 def evidence_from_shacl(data: Graph, profile: Graph) -> EvidenceMap:

@@ -18,9 +18,9 @@ from rdflib.namespace import (
 )
 
 __all__ = [
-    "DCAT",
     "ADMS",
     "CRITERE",
+    "DCAT",
     "DCTERMS",
     "DUREE",
     "FOAF",

@@ -272,10 +272,10 @@ def place_view(graph: Graph, place: URIRef) -> PlaceView:
                 licence=_text(graph, source, DCTERMS.license),
             )
         )
-    for prop, value in sorted(graph.predicate_objects(place)):
-        if prop not in shown:
+    for other, value in sorted(graph.predicate_objects(place)):
+        if other not in shown:
             shown_value = str(value) if isinstance(value, Literal) else term_label(graph, value)
-            view.others.append((vocabulary_label(str(prop)), shown_value))
+            view.others.append((vocabulary_label(str(other)), shown_value))
     return view
 
 

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph
-from rdflib.term import Node
 from rdflib.namespace import SH
+from rdflib.term import Node
 
-from .namespaces import RDF
 from .paths import SHAPES
 
 log = logging.getLogger(__name__)
@@ -64,8 +63,10 @@ def load_shapes(name: str = "core") -> Graph:
 
 @cache
 def harvest_shapes() -> Graph:
-    """The shapes every record is checked against at harvest: core and vocabularies reject a
-    record (sh:Violation), recommended ones are counted (sh:Warning)."""
+    """The shapes every record is checked against at harvest.
+
+    Core and vocabularies reject a record (sh:Violation); recommended ones are counted (sh:Warning).
+    """
     return load_shapes("core") + load_shapes("vocabularies") + load_shapes("recommended")
 
 
