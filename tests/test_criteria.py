@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,22 @@ def test_quality_graph_is_valid_rdf_for_every_place(curated: OxigraphStore) -> N
     )
     assert int(count[0]["n"]) == 39 * len(CRITERIA)
     assert isinstance(Graph(), Graph)
+
+
+def test_place_page_shows_six_badges_with_evidence(
+    settings: Settings, fixture_registry: OxigraphStore
+) -> None:
+    from registry.web import create_app
+
+    client = create_app(settings, store=fixture_registry).test_client()
+    search = client.get("/", query_string={"q": "Boitron"}).get_data(as_text=True)
+    place_id = search.split('href="/lieu/', 1)[1].split('"', 1)[0]
+    html = client.get(f"/lieu/{place_id}").get_data(as_text=True)
+    badges = re.findall(r'<span class="badge (ok|ko|unknown)">([^<]+)</span>', html)
+    assert len(badges) == 6
+    assert sorted(badges) == sorted(
+        [("ko", "Non rempli"), ("ko", "Non rempli"), ("ok", "Rempli"), ("unknown", "Inconnu"),
+         ("ok", "Rempli"), ("ok", "Rempli")]
+    )  # fmt: skip
+    assert "Accès réservé aux adhérents — " in html
+    assert "lignes 2351-2358" in html  # the passage that states it
