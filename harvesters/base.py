@@ -6,6 +6,7 @@ Harvesters parse and map; only `run_harvest` writes, in one transaction (DESIGN 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -17,8 +18,10 @@ from typing import Any, ClassVar
 
 from rdflib import Graph, Literal, URIRef
 
+from registry import queries
+from registry.errors import SourceQuarantined, SourceUnavailable
 from registry.iris import Minter
-from registry.namespaces import DCAT, DCTERMS, FOAF, PROV, RDF, SPDX, TL, XSD, bind_prefixes
+from registry.namespaces import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SPDX, TL, XSD, bind_prefixes
 from registry.settings import Settings
 from registry.store import Store
 from registry.validate import harvest_shapes, validate
@@ -52,11 +55,11 @@ class Harvester(ABC):
     def __init__(self, source: SourceConfig, minter: Minter) -> None:
         self.source = source
         self.minter = minter
-        self.warnings: list[tuple[str, str]] = []
+        self.warnings: list[tuple[str, str, str]] = []  # key, message, kind
 
-    def warn(self, record: SourceRecord, message: str) -> None:
-        """Note a value dropped or repaired without rejecting the record."""
-        self.warnings.append((record.key, message))
+    def warn(self, record: SourceRecord, message: str, kind: str = "") -> None:
+        """Note a value dropped or repaired without rejecting the record; `kind` groups them."""
+        self.warnings.append((record.key, message, kind or message))
 
     @abstractmethod
     def records(self, files: list[FetchedFile]) -> Iterator[SourceRecord]:
@@ -79,16 +82,36 @@ class HarvestReport:
     read: int = 0
     loaded: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)  # key, row, reason
-    warnings: list[dict[str, str]] = field(default_factory=list)  # key, message
+    warnings: list[dict[str, str]] = field(default_factory=list)  # key, message, kind
     recommendations: dict[str, int] = field(default_factory=dict)  # warning shape message -> count
+    added: list[str] = field(default_factory=list)  # record keys
+    removed: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)  # record key -> changed properties
+    unchanged: int = 0
+    quarantined: str = ""  # why the harvest was not published ("" when it was)
     harvest_iri: str = ""
+
+    @property
+    def repairs(self) -> dict[str, int]:
+        """Warnings counted by kind (code postal réparé, coordonnées inversées…)."""
+        return dict(Counter(w.get("kind") or w["message"] for w in self.warnings).most_common())
+
+    @property
+    def rejections(self) -> dict[str, int]:
+        """Rejected records counted by reason."""
+        return dict(Counter(r["reason"] for r in self.rejected).most_common())
 
     def summary(self) -> str:
         """One line: `cget-2019: 1498 records, 14 rejected, 3 warnings, 0.9 s`."""
-        return (
+        line = (
             f"{self.source}: {self.loaded} records, {len(self.rejected)} rejected, "
             f"{len(self.warnings)} warnings, {self.seconds:.1f} s"
         )
+        if self.added or self.removed or self.changed:
+            line += (
+                f" (+{len(self.added)} -{len(self.removed)} ~{len(self.changed)} ={self.unchanged})"
+            )
+        return line
 
 
 def run_harvest(
@@ -98,21 +121,55 @@ def run_harvest(
     on_record: Callable[[], object] = lambda: None,
     files: list[FetchedFile] | None = None,
 ) -> HarvestReport:
-    """Harvest one source: fetch, map, validate, then replace its named graph in one transaction.
+    """Harvest one source: fetch, map, validate, compare, then update its graph in one transaction.
 
-    A failure anywhere before the final replacement leaves the store as it was.
+    Unchanged records keep their triples and provenance. A source that cannot be read, or whose
+    new harvest looks broken, is quarantined: the published graph stays as it was, the catalogue
+    records why, and SourceQuarantined is raised with the report.
     """
     clock = time.perf_counter()
-    started = datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC)
+    started = now.replace(microsecond=0)
     source = harvester.source
     minter = harvester.minter
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")  # unique even for two harvests in one second
     activity = minter.harvest(source.id, stamp)
     report = HarvestReport(source.id, started=started.isoformat(), harvest_iri=str(activity))
-    files = files if files is not None else fetch_source(source, settings)
+    target = (
+        minter.source_graph(source.dataset)
+        if harvester.target == "source"
+        else minter.graph(harvester.target)
+    )
+    try:
+        files = files if files is not None else fetch_source(source, settings)
+        report.files = [_file_facts(f) for f in files]
+        records, rows = _map_all(harvester, files, report, activity, started, on_record)
+        new = _validate(records, rows, report)
+        previous = store.construct(queries.load("graph-triples"), {"g": target})
+        _check_not_broken(report, previous)
+    except (SourceUnavailable, SourceQuarantined) as error:
+        report.quarantined = str(error)
+        _finish(report, store, settings, minter, activity, stamp, clock, files=[])
+        raise SourceQuarantined(str(error), report) from error
+    graph = _keep_unchanged(new, previous, rows, report)
+    _describe_source(graph, source, minter)
+    _finish(report, store, settings, minter, activity, stamp, clock, files, target, graph, previous)
+    return report
 
-    graph = bind_prefixes(Graph())
+
+def _map_all(
+    harvester: Harvester,
+    files: list[FetchedFile],
+    report: HarvestReport,
+    activity: URIRef,
+    started: datetime,
+    on_record: Callable[[], object],
+) -> tuple[dict[str, Graph], dict[str, SourceRecord]]:
+    """Map every record into its own graph; duplicates and SkipRecord are rejections."""
+    source, minter = harvester.source, harvester.minter
+    records: dict[str, Graph] = {}
     rows: dict[str, SourceRecord] = {}
+    extra = Graph()  # triples that are not about a record (régions, documents…)
     for record in harvester.records(files):
         report.read += 1
         mapped = Graph()
@@ -126,42 +183,134 @@ def run_harvest(
             report.rejected.append({"key": record.key, "row": str(record.row), "reason": str(why)})
             log.info("%s: rejected %s (%s)", source.id, record.key, why)
         else:
-            if subject is not None:
+            if subject is None:
+                extra += mapped
+            else:
                 rows[str(subject)] = record
                 _add_provenance(
-                    mapped, subject, record, minter.source(source.id), activity, started
+                    mapped, subject, record, minter.source(source.dataset), activity, started
                 )
-            graph += mapped
+                records[str(subject)] = mapped
         on_record()
+    report.warnings = [{"key": k, "message": m, "kind": kind} for k, m, kind in harvester.warnings]
+    if len(extra):
+        records[""] = extra
+    return records, rows
 
-    validation = validate(graph, harvest_shapes(), ontology=vocabulary_graph())
+
+def _validate(
+    records: dict[str, Graph], rows: dict[str, SourceRecord], report: HarvestReport
+) -> dict[str, Graph]:
+    """Check every record with the harvest shapes; drop the violating ones into the report."""
+    union = Graph()
+    for graph in records.values():
+        union += graph
+    validation = validate(union, harvest_shapes(), ontology=vocabulary_graph())
     report.recommendations = dict(
         Counter(f.message for f in validation.findings if f.severity == "Warning").most_common()
     )
     findings = validation.reasons_by_record()
     for focus, reasons in sorted(findings.items()):
-        record = rows[focus]
+        record = rows.get(focus)
+        if record is None:
+            continue
         report.rejected.append(
             {"key": record.key, "row": str(record.row), "reason": " ".join(sorted(set(reasons)))}
         )
-        _drop_record(graph, URIRef(focus))
-    report.loaded = len(rows) - len(findings)
-    report.warnings = [{"key": k, "message": m} for k, m in harvester.warnings]
-    report.files = [_file_facts(f) for f in files]
+        del records[focus]
+    report.loaded = len([r for r in records if r])
+    return records
 
-    _describe_source(graph, source, minter)
-    target = (
-        minter.source_graph(source.id)
-        if harvester.target == "source"
-        else minter.graph(harvester.target)
+
+def _check_not_broken(report: HarvestReport, previous: Graph) -> None:
+    """Quarantine a harvest that lost a third of the records, or rejected most rows."""
+    before = len(set(previous.subjects(RDF.type, TL.SourceRecord)))
+    if report.read == 0:
+        raise SourceQuarantined("le fichier ne contient aucune ligne.")
+    if len(report.rejected) > report.read / 2:
+        raise SourceQuarantined(
+            f"la plupart des lignes sont rejetées ({len(report.rejected)} sur {report.read})."
+        )
+    if before and report.loaded < before * 2 / 3:
+        raise SourceQuarantined(
+            f"la source a perdu plus d'un tiers de ses fiches ({before} → {report.loaded})."
+        )
+
+
+def _keep_unchanged(
+    records: dict[str, Graph], previous: Graph, rows: dict[str, SourceRecord], report: HarvestReport
+) -> Graph:
+    """Compare with the previous harvest: unchanged records keep their old triples."""
+    old = _by_record(previous)
+    graph = bind_prefixes(Graph())
+    for subject, mapped in records.items():
+        if not subject:
+            graph += mapped
+            continue
+        key = rows[subject].key
+        if subject not in old:
+            report.added.append(key)
+            graph += mapped
+            continue
+        before, after = _content(old[subject]), _content(mapped)
+        if before == after:
+            report.unchanged += 1
+            graph += old[subject]  # same facts, same provenance: the record is untouched
+        else:
+            report.changed[key] = sorted({str(p) for _, p, _ in before.symmetric_difference(after)})
+            graph += mapped
+    kept = set(records)
+    report.removed = sorted(
+        str(previous.value(URIRef(s), TL.recordKey) or s) for s in old if s not in kept
     )
+    return graph
+
+
+PROVENANCE = (DCTERMS.source, TL.recordKey, PROV.wasGeneratedBy, PROV.generatedAtTime)
+
+
+def _by_record(graph: Graph) -> dict[str, Graph]:
+    """The triples of each record (and of its #fragment nodes), by record IRI."""
+    records = {str(s) for s in graph.subjects(RDF.type, TL.SourceRecord)}
+    grouped: dict[str, Graph] = {r: Graph() for r in records}
+    for s, p, o in graph:
+        base = str(s).split("#", 1)[0]
+        if base in grouped:
+            grouped[base].add((s, p, o))
+    return grouped
+
+
+def _content(graph: Graph) -> set[tuple[Any, Any, Any]]:
+    """A record's facts without its harvest provenance, for comparison."""
+    return {(s, p, o) for s, p, o in graph if p not in PROVENANCE}
+
+
+def _finish(
+    report: HarvestReport,
+    store: Store,
+    settings: Settings,
+    minter: Minter,
+    activity: URIRef,
+    stamp: str,
+    clock: float,
+    files: list[FetchedFile],
+    target: URIRef | None = None,
+    graph: Graph | None = None,
+    previous: Graph | None = None,
+) -> None:
+    """Write the source graph's changes and the harvest's PROV in one transaction; the JSON."""
     # The PROV record goes into the same transaction, so its end time is taken just before it.
     report.ended = datetime.now(UTC).replace(microsecond=0).isoformat()
     catalog = _harvest_activity(report, activity, minter, files)
-    store.replace_graphs({target: graph}, add={minter.graph("catalog"): catalog})
+    if target is not None and graph is not None:
+        before = previous if previous is not None else Graph()
+        store.patch_graphs(
+            {target: (before - graph, graph - before)}, add={minter.graph("catalog"): catalog}
+        )
+    else:
+        store.replace_graphs({}, add={minter.graph("catalog"): catalog})
     report.seconds = time.perf_counter() - clock  # everything, the store write included
     _write_report(report, settings, stamp)
-    return report
 
 
 def _add_provenance(
@@ -180,20 +329,14 @@ def _add_provenance(
     graph.add((subject, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
 
 
-def _drop_record(graph: Graph, subject: URIRef) -> None:
-    """Remove a record and its `#fragment` nodes (address, geometry)."""
-    prefix = str(subject) + "#"
-    for node in {s for s in graph.subjects() if s == subject or str(s).startswith(prefix)}:
-        graph.remove((node, None, None))
-
-
 def _describe_source(graph: Graph, source: SourceConfig, minter: Minter) -> None:
     iri = minter.source(source.id)
     graph.add((iri, RDF.type, DCAT.Dataset))
     graph.add((iri, DCTERMS.identifier, Literal(source.id)))
     graph.add((iri, DCTERMS.title, Literal(source.title, lang="fr")))
     graph.add((iri, DCTERMS.description, Literal(source.description, lang="fr")))
-    graph.add((iri, DCTERMS.license, URIRef(source.licence)))
+    if source.licence:
+        graph.add((iri, DCTERMS.license, URIRef(source.licence)))
     publisher = URIRef(f"{iri}#editeur")
     graph.add((iri, DCTERMS.publisher, publisher))
     graph.add((publisher, RDF.type, FOAF.Agent))
@@ -232,6 +375,34 @@ def _harvest_activity(
         graph.add((node, SPDX.checksum, checksum))
         graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
         graph.add((checksum, SPDX.checksumValue, Literal(fetched.sha256, datatype=XSD.hexBinary)))
+    graph.add((activity, TL.readCount, Literal(report.read)))
+    if report.quarantined:
+        graph.add((activity, TL.quarantineReason, Literal(report.quarantined, lang="fr")))
+    for name, count in (
+        (TL.addedCount, len(report.added)),
+        (TL.removedCount, len(report.removed)),
+        (TL.changedCount, len(report.changed)),
+        (TL.unchangedCount, report.unchanged),
+    ):
+        graph.add((activity, name, Literal(count)))
+    for number, (kind, count) in enumerate(report.repairs.items(), start=1):
+        tally = URIRef(f"{activity}#avertissement-{number}")
+        graph.add((activity, TL.tally, tally))
+        graph.add((tally, RDF.type, TL.Tally))
+        graph.add((tally, RDFS.label, Literal(kind, lang="fr")))
+        graph.add((tally, TL.count, Literal(count)))
+    changes = [("ajout", k, []) for k in report.added] + [
+        ("suppression", k, []) for k in report.removed
+    ]
+    changes += [("modification", k, props) for k, props in report.changed.items()]
+    for number, (kind, key, props) in enumerate(changes, start=1):
+        change = URIRef(f"{activity}#changement-{number}")
+        graph.add((activity, TL.change, change))
+        graph.add((change, RDF.type, TL.Change))
+        graph.add((change, TL.changeKind, Literal(kind)))
+        graph.add((change, TL.recordKey, Literal(key)))
+        for prop in props:
+            graph.add((change, TL.changedProperty, URIRef(prop)))
     for number, rejected in enumerate(report.rejected, start=1):
         node = URIRef(f"{activity}#rejet-{number}")
         graph.add((activity, TL.rejection, node))

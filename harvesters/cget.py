@@ -70,7 +70,11 @@ class CgetHarvester(Harvester):
         if row["TYPO"]:
             concept = match_concept(str(TYPO), row["TYPO"])
             if concept is None:
-                self.warn(record, f"typologie inconnue « {row['TYPO']} », ignorée")
+                self.warn(
+                    record,
+                    f"typologie inconnue « {row['TYPO']} », ignorée",
+                    "valeur hors vocabulaire",
+                )
             else:
                 graph.add((subject, TL.typology, concept))
         return subject
@@ -79,9 +83,11 @@ class CgetHarvester(Harvester):
         row = record.payload
         code, repaired = fields.postcode(row["CP"])
         if row["CP"] and code is None:
-            self.warn(record, f"code postal invalide « {row['CP']} », ignoré")
+            self.warn(
+                record, f"code postal invalide « {row['CP']} », ignoré", "code postal invalide"
+            )
         if repaired:
-            self.warn(record, f"code postal réparé : {row['CP']} → {code}")
+            self.warn(record, f"code postal réparé : {row['CP']} → {code}", "code postal réparé")
         values = [
             (SCHEMA.streetAddress, row["ADRESSE"]),
             (SCHEMA.postalCode, code),
@@ -103,7 +109,11 @@ class CgetHarvester(Harvester):
         longitude = fields.decimal(row["LONG"], -180, 180)
         if latitude is None or longitude is None:
             if row["LAT"] or row["LONG"]:
-                self.warn(record, f"coordonnées invalides « {row['LAT']} ; {row['LONG']} »")
+                self.warn(
+                    record,
+                    f"coordonnées invalides « {row['LAT']} ; {row['LONG']} »",
+                    "coordonnées écartées",
+                )
             return
         graph.add((subject, SCHEMA.latitude, latitude))
         graph.add((subject, SCHEMA.longitude, longitude))
@@ -125,7 +135,9 @@ class CgetHarvester(Harvester):
         row = record.payload
         insee, repaired = fields.insee_code(row["INSEECOM"])
         if repaired:
-            self.warn(record, f"code INSEE réparé : {row['INSEECOM']} → {insee}")
+            self.warn(
+                record, f"code INSEE réparé : {row['INSEECOM']} → {insee}", "code INSEE réparé"
+            )
         if insee:
             graph.add((subject, TL.commune, self.minter.commune(insee)))
         # INSEEDEP is wrong for some overseas rows (973 for Guadeloupe, 2A for La Réunion):
@@ -134,7 +146,9 @@ class CgetHarvester(Harvester):
         postal, _ = fields.postcode(row["CP"])
         if departement and not fields.departement_matches(departement, insee or postal):
             self.warn(
-                record, f"département {departement} incohérent avec {insee or postal}, ignoré"
+                record,
+                f"département {departement} incohérent avec {insee or postal}, ignoré",
+                "département incohérent",
             )
         elif departement:
             graph.add((subject, TL.departement, self.minter.departement(departement)))
@@ -146,13 +160,17 @@ class CgetHarvester(Harvester):
         if row["WEB"]:
             url = fields.website(row["WEB"])
             if url is None:
-                self.warn(record, "site web non reconnu comme une adresse web, ignoré")
+                self.warn(
+                    record, "site web non reconnu comme une adresse web, ignoré", "site web ignoré"
+                )
             else:
                 graph.add((subject, SCHEMA.url, url))
         for column, host in (("TWITTER", "twitter.com"), ("FACEBOOK", "facebook.com")):
             if row[column]:
                 profile = fields.social_profile(row[column], host)
                 if profile is None:
-                    self.warn(record, f"{column} : profil non reconnu, ignoré")
+                    self.warn(
+                        record, f"{column} : profil non reconnu, ignoré", "réseau social ignoré"
+                    )
                 else:
                     graph.add((subject, SCHEMA.sameAs, profile))

@@ -25,6 +25,16 @@ class SourceConfig:
     description: str = ""
     files: tuple[str, ...] = ()
     bundled: str = ""  # folder of the repository holding the files (a source the project ships)
+    mapping: str = ""  # mapping file name for the "mapping" harvester (default: the source id)
+    graph: str = ""  # another source's id: this one is an older vintage of it, same graph and keys
+    in_all: bool = (
+        True  # harvested by `harvest --all` (false for vintages and network-only sources)
+    )
+
+    @property
+    def dataset(self) -> str:
+        """The source whose graph and record IRIs this one fills (itself, or `graph`)."""
+        return self.graph or self.id
 
     def locations(self) -> list[tuple[str, str, str]]:
         """(file name, upstream URL, mirror path) of each file the source is made of."""

@@ -119,7 +119,7 @@ class CuratedHarvester(Harvester):
             try:
                 statements = self._map_fact(subject, champ, value, counts, graph)
             except ValueError as why:
-                self.warn(record, f"ligne {row}, {champ} « {value} » : {why}")
+                self.warn(record, f"ligne {row}, {champ} « {value} » : {why}", "fait illisible")
                 continue
             for number, (predicate, obj) in enumerate(statements, start=1):
                 self._cite(graph, subject, predicate, obj, fact, number)

@@ -121,6 +121,42 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
         sys.exit(2)
 
 
+@cli.command("check-mapping")
+@click.argument("mapping")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--show", default=0, help="Affiche en Turtle les N premières fiches chargées.")
+@click.pass_obj
+@known_errors
+def check_mapping(settings: Settings, mapping: str, path: str, show: int) -> None:
+    """Essaie un fichier de correspondance sur un fichier, sans rien publier.
+
+    MAPPING est le nom d'un fichier de harvesters/mappings/ (sans .toml). Affiche les fiches
+    chargées, les rejets par motif et les avertissements par genre.
+    """
+    from harvesters.try_mapping import try_mapping
+
+    report, graph = try_mapping(mapping, Path(path), settings)
+    click.echo(report.summary())
+    click.echo(f"  lignes lues : {report.read}")
+    for reason, count in report.rejections.items():
+        click.echo(f"  rejet ×{count} : {reason}")
+    for kind, count in report.repairs.items():
+        click.echo(f"  avertissement ×{count} : {kind}")
+    for message, count in report.recommendations.items():
+        click.echo(f"  recommandation ×{count} : {message}")
+    if show:
+        from rdflib import Graph
+
+        from .namespaces import RDF, TL, bind_prefixes
+
+        for subject in sorted(graph.subjects(RDF.type, TL.SourceRecord))[:show]:
+            sample = bind_prefixes(Graph())
+            for triple in graph.triples((None, None, None)):
+                if str(triple[0]).split("#")[0] == str(subject):
+                    sample.add(triple)
+            click.echo(sample.serialize(format="turtle"))
+
+
 @cli.command()
 @click.pass_obj
 @known_errors

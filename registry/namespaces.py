@@ -93,6 +93,19 @@ class TL(DefinedNamespace):
     citation: URIRef
     document: URIRef
     prevails: URIRef
+    Change: URIRef
+    Tally: URIRef
+    change: URIRef
+    tally: URIRef
+    changedProperty: URIRef
+    changeKind: URIRef
+    count: URIRef
+    readCount: URIRef
+    addedCount: URIRef
+    removedCount: URIRef
+    changedCount: URIRef
+    unchangedCount: URIRef
+    quarantineReason: URIRef
     statusDate: URIRef
     openingDate: URIRef
     closingDate: URIRef

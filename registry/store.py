@@ -84,6 +84,14 @@ class Store(Protocol):
         """Replace whole named graphs and add triples to others, all in one transaction."""
         ...
 
+    def patch_graphs(
+        self,
+        patches: Mapping[URIRef, tuple[Graph, Graph]],
+        add: Mapping[URIRef, Graph] | None = None,
+    ) -> None:
+        """Remove then add triples in named graphs ((removed, added) per graph), one transaction."""
+        ...
+
     def graph_names(self) -> list[URIRef]:
         """The named graphs the store holds."""
         ...
@@ -242,6 +250,36 @@ class OxigraphStore:
         ]
         if blocks:
             parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+        if parts:
+            self._store.update(" ;\n".join(parts))
+
+    def patch_graphs(
+        self,
+        patches: Mapping[URIRef, tuple[Graph, Graph]],
+        add: Mapping[URIRef, Graph] | None = None,
+    ) -> None:
+        """Remove then add triples in named graphs ((removed, added) per graph), one transaction.
+
+        Only what changed is written: a re-harvest where little changed costs little.
+        """
+        removals = [
+            f"GRAPH <{name}> {{\n{removed.serialize(format='nt')}\n}}"
+            for name, (removed, _) in patches.items()
+            if len(removed)
+        ]
+        additions = [
+            f"GRAPH <{name}> {{\n{added.serialize(format='nt')}\n}}"
+            for name, (_, added) in [
+                *patches.items(),
+                *((n, (None, g)) for n, g in (add or {}).items()),
+            ]
+            if len(added)
+        ]
+        parts = []
+        if removals:
+            parts.append("DELETE DATA {\n" + "\n".join(removals) + "\n}")
+        if additions:
+            parts.append("INSERT DATA {\n" + "\n".join(additions) + "\n}")
         if parts:
             self._store.update(" ;\n".join(parts))
 

@@ -54,14 +54,14 @@ def test_fixture_places_load_and_bad_facts_are_reported(settings: Settings) -> N
     _store, report = harvest_fixture(settings)
     assert report.loaded == 5  # "sansnom" is rejected
     assert report.rejected == [{"key": "sansnom", "row": "42", "reason": "lieu sansnom sans nom"}]
-    assert report.warnings == [
-        {"key": "boitron", "message": "ligne 31, champ_inconnu « x » : champ inconnu"},
-        {
-            "key": "boitron",
-            "message": "ligne 32, offre « journee beaucoup » : « durée prix » attendu, "
-            "ex. « journee 15 »",
-        },
+    assert [(w["key"], w["message"]) for w in report.warnings] == [
+        ("boitron", "ligne 31, champ_inconnu « x » : champ inconnu"),
+        (
+            "boitron",
+            "ligne 32, offre « journee beaucoup » : « durée prix » attendu, ex. « journee 15 »",
+        ),
     ]
+    assert report.repairs == {"fait illisible": 2}
 
 
 def test_every_fact_is_cited_with_document_and_lines(settings: Settings) -> None:

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from registry.errors import SourceUnavailable
+from registry.errors import SourceQuarantined
 from registry.namespaces import DCTERMS, PROV, TL
 from registry.settings import Settings
 from registry.store import OxigraphStore
@@ -117,20 +117,55 @@ def test_missing_mirror_file_leaves_the_store_untouched(settings: Settings, mirr
     harvest(store, settings, "cget-2019")
     before = len(source_graph(store))
     (mirror / "cget-tiers-lieux-2019/CGET_TiersLieux_2019.csv").unlink()
-    with pytest.raises(SourceUnavailable, match="fichier miroir introuvable"):
+    with pytest.raises(SourceQuarantined, match="fichier miroir introuvable"):
         harvest(store, settings, "cget-2019")
     assert len(source_graph(store)) == before
+    reasons = store.select(
+        "SELECT ?why WHERE { ?h <https://w3id.org/tiers-lieux/def/tl#quarantineReason> ?why }"
+    )
+    assert [str(r["why"]) for r in reasons] == [
+        f"cget-2019 : fichier miroir introuvable {mirror}/cget-tiers-lieux-2019/"
+        "CGET_TiersLieux_2019.csv (vérifiez TL_MIRROR_DIR)."
+    ]
 
 
-def test_a_second_harvest_replaces_the_source_graph(settings: Settings, mirror: Path) -> None:
+def test_a_broken_new_harvest_is_quarantined(settings: Settings, mirror: Path) -> None:
     store = OxigraphStore(None)
     harvest(store, settings, "cget-2019")
+    before = source_graph(store)
     csv = mirror / "cget-tiers-lieux-2019/CGET_TiersLieux_2019.csv"
     lines = csv.read_text(encoding="utf-8-sig").splitlines()
     csv.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")  # header + rows 1 and 2
-    report = harvest(store, settings, "cget-2019")
-    assert report.loaded == 2
-    query = "PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#>\n"
-    query += "SELECT ?r ?g WHERE { GRAPH ?g { ?r a tl:SourceRecord } }"
-    records = store.select(query, {"g": SOURCE_GRAPH})
-    assert len(records) == 2
+    with pytest.raises(SourceQuarantined, match="perdu plus d'un tiers de ses fiches .5 → 2."):
+        harvest(store, settings, "cget-2019")
+    assert isomorphic(source_graph(store), before)  # the previous graph stays published
+
+
+def test_a_second_harvest_reports_changes_and_keeps_unchanged_records(
+    settings: Settings, mirror: Path
+) -> None:
+    store = OxigraphStore(None)
+    first = harvest(store, settings, "cget-2019")
+    csv = mirror / "cget-tiers-lieux-2019/CGET_TiersLieux_2019.csv"
+    lines = csv.read_text(encoding="utf-8-sig").splitlines()
+    lines = [line for line in lines if not line.startswith("6,")]  # row 6 removed
+    lines = [line.replace("Fablab de l'Ain", "Fablab de l'Ain (Bourg)") for line in lines]
+    lines.append(lines[1].replace("1,ADE Coworking", "9,Nouveau lieu", 1))  # a new place
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    second = harvest(store, settings, "cget-2019")
+    assert second.added == ["9"]
+    assert second.removed == ["6"]
+    assert second.changed == {"2": ["http://schema.org/name"]}
+    assert second.unchanged == 3  # rows 1, 5 and 8
+    graph = source_graph(store)
+    unchanged = URIRef("http://registre.test/id/record/cget-2019/5")
+    changed = URIRef("http://registre.test/id/record/cget-2019/2")
+    assert str(graph.value(unchanged, PROV.wasGeneratedBy)) == first.harvest_iri
+    assert str(graph.value(changed, PROV.wasGeneratedBy)) == second.harvest_iri
+    counts = store.select(
+        """PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#>
+        SELECT ?a ?r ?c WHERE { ?h tl:addedCount ?a ; tl:removedCount ?r ; tl:changedCount ?c .
+          FILTER(STR(?h) = "%s") }"""
+        % second.harvest_iri
+    )
+    assert [(int(r["a"]), int(r["r"]), int(r["c"])) for r in counts] == [(1, 1, 1)]
