@@ -6,7 +6,6 @@ Harvesters parse and map; only `run_harvest` writes, in one transaction (DESIGN 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -391,7 +390,7 @@ def _harvest_activity(
         graph.add((tally, RDF.type, TL.Tally))
         graph.add((tally, RDFS.label, Literal(kind, lang="fr")))
         graph.add((tally, TL.count, Literal(count)))
-    changes = [("ajout", k, []) for k in report.added] + [
+    changes: list[tuple[str, str, list[str]]] = [("ajout", k, []) for k in report.added] + [
         ("suppression", k, []) for k in report.removed
     ]
     changes += [("modification", k, props) for k, props in report.changed.items()]

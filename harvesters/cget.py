@@ -7,8 +7,6 @@ never read. METRO…POP_ZE describe the commune or its employment zone, not the 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 from rdflib import Graph, Literal, URIRef
@@ -20,6 +18,7 @@ from registry.vocabulary import match_concept
 from . import fields
 from .base import Harvester, SkipRecord, SourceRecord
 from .fetch import FetchedFile
+from .parsing import BadRow, TableFormat, read_rows
 
 # Columns this harvester reads; anything else (CONTACT, MAIL above all) is never touched.
 COLUMNS = (
@@ -35,16 +34,18 @@ class CgetHarvester(Harvester):
     name = "cget"
 
     def records(self, files: list[FetchedFile]) -> Iterator[SourceRecord]:
-        """Read the CSV (UTF-8, with or without BOM), keeping only the mapped columns."""
-        text = files[0].path.read_bytes().decode("utf-8-sig")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        missing = [c for c in ("ID", "NOM_TL") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise SourceQuarantined(
-                f"{self.source.id} : colonnes absentes ({', '.join(missing)}) ; "
-                "le fichier n'a pas la forme attendue."
-            )
-        for number, row in enumerate(reader, start=2):  # row 1 is the header
+        """Read the CSV or the XLSX edition (the same rows), keeping only the mapped columns."""
+        # the XLSX edition's first sheet is metadata (naming its compilers): read BDD_TL only
+        for number, row in read_rows(files[0].path, TableFormat(sheet="BDD_TL")):
+            if isinstance(row, BadRow):
+                yield SourceRecord(f"ligne-{number}", number, {"ID": "", "bad": row.reason})
+                continue
+            missing = [c for c in ("ID", "NOM_TL") if c not in row]
+            if missing:
+                raise SourceQuarantined(
+                    f"{self.source.id} : colonnes absentes ({', '.join(missing)}) ; "
+                    "le fichier n'a pas la forme attendue."
+                )
             kept = {
                 column: ""
                 if fields.is_blank(row.get(column))
@@ -57,7 +58,7 @@ class CgetHarvester(Harvester):
         """Map one row; values that cannot be used are reported and left out."""
         row = record.payload
         if not row["ID"]:
-            raise SkipRecord(f"ligne {record.row} : identifiant (ID) vide")
+            raise SkipRecord(f"ligne {record.row} : {row.get('bad') or 'identifiant (ID) vide'}")
         subject = self.minter.record(self.source.id, record.key)
         graph.add((subject, RDF.type, TL.SourceRecord))
         graph.add((subject, RDF.type, SCHEMA.Place))

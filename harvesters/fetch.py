@@ -64,6 +64,11 @@ def fetch_source(
         partial = archive / f".partial-{name}"
         if source.bundled:
             _copy_mirror(ROOT / source.bundled / name, partial, source.id)
+        elif settings.mirror_dir and not mirror:
+            raise SourceUnavailable(
+                f"{source.id} : pas de copie de cette source dans le miroir ; "
+                "elle ne se moissonne que par le réseau (TL_MIRROR_DIR vide)."
+            )
         elif settings.mirror_dir:
             _copy_mirror(Path(settings.mirror_dir) / mirror, partial, source.id)
         else:

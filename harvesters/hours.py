@@ -22,7 +22,7 @@ def is_osm(value: str) -> bool:
     """Whether `value` parses as OpenStreetMap opening_hours."""
     try:
         OpeningHours(value)
-    except Exception:  # noqa: BLE001 -- the parser raises its own ParserError
+    except Exception:
         return False
     return True
 
@@ -58,17 +58,17 @@ def from_days(days: Mapping[str, str]) -> str | None:
     if not per_day:
         return None
     groups: list[tuple[str, str, str]] = []  # (first day, last day, ranges)
-    for day, ranges in per_day:
-        if groups and groups[-1][2] == ranges and DAYS.index(groups[-1][1]) + 1 == DAYS.index(day):
-            groups[-1] = (groups[-1][0], day, ranges)
+    for day, spans in per_day:
+        if groups and groups[-1][2] == spans and DAYS.index(groups[-1][1]) + 1 == DAYS.index(day):
+            groups[-1] = (groups[-1][0], day, spans)
         else:
-            groups.append((day, day, ranges))
-    text = "; ".join(f"{_span(first, last)} {ranges}" for first, last, ranges in groups)
+            groups.append((day, day, spans))
+    text = "; ".join(f"{_span(first, last)} {spans}" for first, last, spans in groups)
     return text if is_osm(text) else None
 
 
 def _span(first: str, last: str) -> str:
-    """ "Mo", "Mo,Tu" or "Mo-Fr"."""
+    """The days of a group: "Mo", "Mo,Tu" or "Mo-Fr"."""
     if first == last:
         return first
     return f"{first}{'-' if DAYS.index(last) - DAYS.index(first) > 1 else ','}{last}"

@@ -34,7 +34,7 @@ TEXT_FIELDS = {"description": (SCHEMA.description, "fr")}
 KNOWN_FIELDS = {
     "name", "street", "postcode", "locality", "insee", "departement", "latitude", "longitude",
     "position", "website", "email", "phone", "hours", "hours_days", "siret", "itinerant",
-    "description",
+    "description", "operator",
 }  # fmt: skip
 
 
@@ -51,7 +51,7 @@ class ConceptRule:
 
 
 @dataclass(frozen=True)
-class Mapping_:
+class MappingSpec:
     """A parsed mapping file."""
 
     name: str
@@ -64,7 +64,7 @@ class Mapping_:
 
 
 @cache
-def load_mapping(name: str) -> Mapping_:
+def load_mapping(name: str) -> MappingSpec:
     """Read harvesters/mappings/{name}.toml and check it names only known fields."""
     path = MAPPINGS / f"{name}.toml"
     with path.open("rb") as stream:
@@ -89,7 +89,7 @@ def load_mapping(name: str) -> Mapping_:
             )
         )
     key = raw.get("key", {}).get("columns", [])
-    return Mapping_(
+    return MappingSpec(
         name=name,
         format=TableFormat(**raw.get("format", {})),
         key=tuple([key] if isinstance(key, str) else key),
@@ -106,7 +106,7 @@ class MappingHarvester(Harvester):
     name = "mapping"
 
     @property
-    def mapping(self) -> Mapping_:
+    def mapping(self) -> MappingSpec:
         """This source's mapping."""
         return load_mapping(self.source.mapping or self.source.id)
 
@@ -159,6 +159,8 @@ class MappingHarvester(Harvester):
         )
         if "siret" in mapping.fields:
             place.siret(value("siret"))
+        if "operator" in mapping.fields:
+            place.operator(value("operator"))
         if "itinerant" in mapping.fields:
             spec = mapping.fields["itinerant"]
             truth = {fold(t) for t in spec.get("true", ["oui"])}

@@ -91,7 +91,11 @@ def decode(data: bytes, encoding: str = "") -> str:
 
 
 def read_rows(path: Path, fmt: TableFormat | None = None) -> Iterator[tuple[int, Row | BadRow]]:
-    """Yield (row number, row) for every record of the file; row numbers start at 1 for data."""
+    """Yield (number, row) for every record of the file.
+
+    The number is the record's line in a CSV or XLSX file (the header is line 1), its position
+    (from 1) in a JSON list.
+    """
     fmt = fmt or TableFormat()
     data = read_bytes(path)
     kind = fmt.type or detect_type(path, data)
@@ -120,16 +124,15 @@ def _csv_rows(text: str, delimiter: str, name: str) -> Iterator[tuple[int, Row |
         raise SourceQuarantined(f"{name} : pas de ligne d'en-tête.") from error
     if len(header) < 2 or len(set(header)) < len(header) // 2:
         raise SourceQuarantined(f"{name} : en-tête illisible ({header[:5]}…).")
-    number = 0
     while True:
-        number += 1
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            yield number, BadRow(number, f"ligne CSV illisible ({error})")
+            yield reader.line_num, BadRow(reader.line_num, f"ligne CSV illisible ({error})")
             continue
+        number = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue  # blank line
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
@@ -143,7 +146,7 @@ def _xlsx_rows(data: bytes, sheet: str, name: str) -> Iterator[tuple[int, Row | 
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 -- openpyxl raises many kinds on a corrupt file
+    except Exception as error:
         raise SourceQuarantined(f"{name} : classeur XLSX illisible ({error}).") from error
     worksheet = book[sheet] if sheet else book.worksheets[0]
     rows = worksheet.iter_rows(values_only=True)
@@ -151,7 +154,7 @@ def _xlsx_rows(data: bytes, sheet: str, name: str) -> Iterator[tuple[int, Row | 
     if header_row is None:
         raise SourceQuarantined(f"{name} : feuille vide.")
     header = [str(h).strip() if h is not None else "" for h in header_row]
-    for number, values in enumerate(rows, start=1):
+    for number, values in enumerate(rows, start=2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
         yield number, {h: _cell(v) for h, v in zip(header, values, strict=False) if h}

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from rdflib import Graph, Literal, URIRef
 
 from registry.iris import Minter
-from registry.namespaces import ADMS, DEF, GEO, PREC, RDF, SCHEMA, SKOS, TL, ORG
+from registry.namespaces import ADMS, DEF, GEO, ORG, PREC, RDF, SCHEMA, SKOS, TL
 from registry.vocabulary import match_concept
 
 from . import coords, fields, hours
@@ -32,12 +32,75 @@ WEBMAIL = re.compile(
 )
 # Words that make an e-mail's local part a service's, not a person's (contact.mairie@, msap.x@)
 GENERIC = set(
-    "accueil contact info infos mairie msap msp mds franceservices france services fs relais "
-    "emploi cias ccas epn cyberbase cyber numerique mediatheque bibliotheque biblio secretariat "
-    "direction dgs plateforme pimms maison espace association asso centre social csc mjc "
-    "tierslieu tiers lieu fablab coworking cowork bureau poste agence antenne mediation "
-    "conseiller conseillere cnfs pij bij mission locale cc ville commune communaute agglo "
-    "departement region service pole point admin administration rdv".split()
+    [
+        "accueil",
+        "contact",
+        "info",
+        "infos",
+        "mairie",
+        "msap",
+        "msp",
+        "mds",
+        "franceservices",
+        "france",
+        "services",
+        "fs",
+        "relais",
+        "emploi",
+        "cias",
+        "ccas",
+        "epn",
+        "cyberbase",
+        "cyber",
+        "numerique",
+        "mediatheque",
+        "bibliotheque",
+        "biblio",
+        "secretariat",
+        "direction",
+        "dgs",
+        "plateforme",
+        "pimms",
+        "maison",
+        "espace",
+        "association",
+        "asso",
+        "centre",
+        "social",
+        "csc",
+        "mjc",
+        "tierslieu",
+        "tiers",
+        "lieu",
+        "fablab",
+        "coworking",
+        "cowork",
+        "bureau",
+        "poste",
+        "agence",
+        "antenne",
+        "mediation",
+        "conseiller",
+        "conseillere",
+        "cnfs",
+        "pij",
+        "bij",
+        "mission",
+        "locale",
+        "cc",
+        "ville",
+        "commune",
+        "communaute",
+        "agglo",
+        "departement",
+        "region",
+        "service",
+        "pole",
+        "point",
+        "admin",
+        "administration",
+        "rdv",
+    ]
 )
 MOBILE = re.compile(r"^(?:\+33|0033|0)\s*[67]")
 
@@ -187,6 +250,19 @@ class PlaceBuilder:
             return False
         self.add(prop, concept)
         return True
+
+    def operator(self, name: str) -> None:
+        """The name of the organisation carrying the place (never a person's column)."""
+        if fields.is_blank(name):
+            return
+        operator = URIRef(f"{self.subject}#porteur-1")
+        operation = URIRef(f"{self.subject}#gestion-1")
+        self.add(TL.operator, operator)
+        self.add(TL.operation, operation)
+        self.graph.add((operator, RDF.type, ORG.Organization))
+        self.graph.add((operator, SKOS.prefLabel, Literal(fields.clean_text(name))))
+        self.graph.add((operation, RDF.type, TL.Operation))
+        self.graph.add((operation, TL.operator, operator))
 
     def siret(self, value: str) -> None:
         """The SIRET (or SIREN) of the organisation running the place."""

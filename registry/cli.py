@@ -9,6 +9,7 @@ import functools
 import gc
 import logging
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -96,10 +97,19 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
 
     if all_sources == bool(source_ids):
         raise click.UsageError("Donnez des identifiants de source ou --all (pas les deux).")
-    chosen = list(load_sources().values()) if all_sources else [get_source(s) for s in source_ids]
+    if all_sources:
+        chosen = [s for s in load_sources().values() if s.in_all]
+    else:
+        chosen = [get_source(s) for s in source_ids]
     store = open_store(settings)
     failed = 0
+    clock = time.perf_counter()
     for source in chosen:
+        if all_sources and settings.mirror_dir and not (source.mirror or source.bundled):
+            click.echo(
+                f"{source.id}: ignorée (pas de copie dans le miroir, moissonnage réseau seul)"
+            )
+            continue
         harvester = HARVESTERS[source.harvester](source, Minter(settings.base_uri))
         try:
             with tqdm(
@@ -111,12 +121,21 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
             click.echo(f"{source.id}: échec — {error}", err=True)
             continue
         click.echo(report.summary())
-        for rejected in report.rejected[:20]:
+        click.echo(f"  lignes lues : {report.read}")
+        for reason, count in report.rejections.items():
+            click.echo(f"  rejet ×{count} : {reason}")
+        for rejected in report.rejected[:10]:
             click.echo(
                 f"  rejet {rejected['key']} (ligne {rejected['row']}) : {rejected['reason']}"
             )
-        if len(report.rejected) > 20:
-            click.echo(f"  … et {len(report.rejected) - 20} autres rejets (voir le rapport JSON)")
+        if len(report.rejected) > 10:
+            click.echo(
+                f"  … et {len(report.rejected) - 10} autres rejets (voir /sources/{source.id})"
+            )
+        for kind, count in report.repairs.items():
+            click.echo(f"  avertissement ×{count} : {kind}")
+    if all_sources:
+        click.echo(f"harvest --all : {len(chosen)} sources, {time.perf_counter() - clock:.1f} s")
     if failed:
         sys.exit(2)
 
@@ -149,7 +168,7 @@ def check_mapping(settings: Settings, mapping: str, path: str, show: int) -> Non
 
         from .namespaces import RDF, TL, bind_prefixes
 
-        for subject in sorted(graph.subjects(RDF.type, TL.SourceRecord))[:show]:
+        for subject in sorted(graph.subjects(RDF.type, TL.SourceRecord), key=str)[:show]:
             sample = bind_prefixes(Graph())
             for triple in graph.triples((None, None, None)):
                 if str(triple[0]).split("#")[0] == str(subject):

@@ -136,7 +136,7 @@ def test_a_broken_new_harvest_is_quarantined(settings: Settings, mirror: Path) -
     csv = mirror / "cget-tiers-lieux-2019/CGET_TiersLieux_2019.csv"
     lines = csv.read_text(encoding="utf-8-sig").splitlines()
     csv.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")  # header + rows 1 and 2
-    with pytest.raises(SourceQuarantined, match="perdu plus d'un tiers de ses fiches .5 → 2."):
+    with pytest.raises(SourceQuarantined, match=r"perdu plus d'un tiers de ses fiches \(5 → 2\)"):
         harvest(store, settings, "cget-2019")
     assert isomorphic(source_graph(store), before)  # the previous graph stays published
 
@@ -164,8 +164,8 @@ def test_a_second_harvest_reports_changes_and_keeps_unchanged_records(
     assert str(graph.value(changed, PROV.wasGeneratedBy)) == second.harvest_iri
     counts = store.select(
         """PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#>
-        SELECT ?a ?r ?c WHERE { ?h tl:addedCount ?a ; tl:removedCount ?r ; tl:changedCount ?c .
-          FILTER(STR(?h) = "%s") }"""
-        % second.harvest_iri
+        SELECT ?h ?a ?r ?c WHERE {
+          ?h tl:addedCount ?a ; tl:removedCount ?r ; tl:changedCount ?c }""",
+        {"h": URIRef(second.harvest_iri)},
     )
     assert [(int(r["a"]), int(r["r"]), int(r["c"])) for r in counts] == [(1, 1, 1)]
