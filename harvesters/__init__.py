@@ -6,11 +6,13 @@ from .base import Harvester, HarvestReport, SkipRecord, SourceRecord, run_harves
 from .cget import CgetHarvester
 from .curated import CuratedHarvester
 from .decoupage import DecoupageHarvester
+from .mapping import MappingHarvester
 
 HARVESTERS: dict[str, type[Harvester]] = {
     CgetHarvester.name: CgetHarvester,
     CuratedHarvester.name: CuratedHarvester,
     DecoupageHarvester.name: DecoupageHarvester,
+    MappingHarvester.name: MappingHarvester,
 }
 
 __all__ = ["HARVESTERS", "HarvestReport", "Harvester", "SkipRecord", "SourceRecord", "run_harvest"]

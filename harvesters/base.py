@@ -23,7 +23,7 @@ from registry.iris import Minter
 from registry.namespaces import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SPDX, TL, XSD, bind_prefixes
 from registry.settings import Settings
 from registry.store import Store
-from registry.validate import harvest_shapes, validate
+from registry.validate import harvest_shapes, validate_records
 from registry.vocabulary import vocabulary_graph
 
 from .config import SourceConfig
@@ -106,7 +106,7 @@ class HarvestReport:
             f"{self.source}: {self.loaded} records, {len(self.rejected)} rejected, "
             f"{len(self.warnings)} warnings, {self.seconds:.1f} s"
         )
-        if self.added or self.removed or self.changed:
+        if self.added or self.removed or self.changed or self.unchanged:
             line += (
                 f" (+{len(self.added)} -{len(self.removed)} ~{len(self.changed)} ={self.unchanged})"
             )
@@ -201,10 +201,9 @@ def _validate(
     records: dict[str, Graph], rows: dict[str, SourceRecord], report: HarvestReport
 ) -> dict[str, Graph]:
     """Check every record with the harvest shapes; drop the violating ones into the report."""
-    union = Graph()
-    for graph in records.values():
-        union += graph
-    validation = validate(union, harvest_shapes(), ontology=vocabulary_graph())
+    validation = validate_records(
+        list(records.values()), harvest_shapes(), ontology=vocabulary_graph()
+    )
     report.recommendations = dict(
         Counter(f.message for f in validation.findings if f.severity == "Warning").most_common()
     )
@@ -390,9 +389,8 @@ def _harvest_activity(
         graph.add((tally, RDF.type, TL.Tally))
         graph.add((tally, RDFS.label, Literal(kind, lang="fr")))
         graph.add((tally, TL.count, Literal(count)))
-    changes: list[tuple[str, str, list[str]]] = [("ajout", k, []) for k in report.added] + [
-        ("suppression", k, []) for k in report.removed
-    ]
+    changes: list[tuple[str, str, list[str]]] = [("ajout", k, []) for k in report.added]
+    changes += [("suppression", k, []) for k in report.removed]
     changes += [("modification", k, props) for k, props in report.changed.items()]
     for number, (kind, key, props) in enumerate(changes, start=1):
         change = URIRef(f"{activity}#changement-{number}")
@@ -407,6 +405,8 @@ def _harvest_activity(
         graph.add((activity, TL.rejection, node))
         graph.add((node, RDF.type, TL.Rejection))
         graph.add((node, TL.recordKey, Literal(rejected["key"])))
+        if rejected["row"].isdigit():
+            graph.add((node, TL.rowNumber, Literal(int(rejected["row"]))))
         graph.add((node, TL.reason, Literal(rejected["reason"], lang="fr")))
     return graph
 

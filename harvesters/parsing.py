@@ -82,10 +82,14 @@ def decode(data: bytes, encoding: str = "") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    # French files that are not UTF-8 are almost always Windows-1252 (Excel's "CSV"): try it
+    # strictly first; only bytes it leaves undefined call for detection.
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
         best = from_bytes(data[:200_000]).best()
-        guess = best.encoding if best is not None else "cp1252"
-        # Windows-1252 is a superset of Latin-1 for printable text: prefer it for French files
-        guess = "cp1252" if guess in ("latin_1", "iso8859_1", "iso8859_15") else guess
+        guess = best.encoding if best is not None else "latin-1"
         log.info("decoded as %s", guess)
         return data.decode(guess, errors="replace")
 

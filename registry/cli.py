@@ -120,6 +120,11 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
             failed += 1
             click.echo(f"{source.id}: échec — {error}", err=True)
             continue
+        except Exception:  # a bug must not stop the other sources; it is logged with its trace
+            log.exception("harvest of %s failed", source.id)
+            failed += 1
+            click.echo(f"{source.id}: échec — erreur interne (voir le journal)", err=True)
+            continue
         click.echo(report.summary())
         click.echo(f"  lignes lues : {report.read}")
         for reason, count in report.rejections.items():

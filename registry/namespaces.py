@@ -93,6 +93,7 @@ class TL(DefinedNamespace):
     citation: URIRef
     document: URIRef
     prevails: URIRef
+    rowNumber: URIRef
     Change: URIRef
     Tally: URIRef
     change: URIRef

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -102,3 +104,44 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Valid
     findings.sort(key=lambda f: (f.focus, f.shape))
     log.debug("validated %d triples: %d findings", len(data), len(findings))
     return ValidationReport(conforms=bool(conforms), findings=findings)
+
+
+# Chunks handed to forked worker processes (they inherit them: nothing is pickled but indexes).
+_CHUNKS: list[Graph] = []
+_SHAPES: list[tuple[Graph, Graph | None]] = []
+CHUNK_SIZE = 400  # records per pySHACL call
+
+
+def _validate_chunk(index: int) -> list[Finding]:
+    shapes, ontology = _SHAPES[0]
+    return validate(_CHUNKS[index], shapes, ontology).findings
+
+
+def validate_records(
+    records: list[Graph], shapes: Graph, ontology: Graph | None = None, workers: int = 0
+) -> ValidationReport:
+    """Validate independent record graphs in chunks, on every core (PERF.md: pySHACL is linear).
+
+    Equivalent to validating their union when no shape relates two records, as ours don't.
+    """
+    chunks = [Graph() for _ in range(max(1, -(-len(records) // CHUNK_SIZE)))]
+    for number, record in enumerate(records):
+        chunks[number // CHUNK_SIZE] += record
+    workers = workers or min(len(chunks), os.cpu_count() or 1)
+    if workers <= 1 or len(chunks) == 1:
+        findings = [f for chunk in chunks for f in validate(chunk, shapes, ontology).findings]
+    else:
+        _CHUNKS[:] = chunks
+        _SHAPES[:] = [(shapes, ontology)]
+        try:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers) as pool:
+                findings = [
+                    f for part in pool.map(_validate_chunk, range(len(chunks))) for f in part
+                ]
+        finally:
+            _CHUNKS.clear()
+            _SHAPES.clear()
+    findings.sort(key=lambda f: (f.focus, f.shape))
+    conforms = not any(f.severity == "Violation" for f in findings)
+    return ValidationReport(conforms=conforms, findings=findings)

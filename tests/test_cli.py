@@ -26,11 +26,16 @@ def test_sources_lists_configured_sources(run: CliRunner) -> None:
     assert "cget-2019" in result.output and "cog-regions-departements" in result.output
 
 
-def test_harvest_all_gives_one_summary_line_per_source(run: CliRunner) -> None:
+def test_harvest_all_reports_each_source_and_goes_on_after_a_failure(run: CliRunner) -> None:
     harvest = run.invoke(cli, ["harvest", "--all"])
-    assert harvest.exit_code == 0, harvest.output
+    assert harvest.exit_code == 2  # the fixture mirror lacks most sources: each is a failure
     summaries = [line.split(":")[0] for line in harvest.stdout.splitlines() if " records, " in line]
-    assert summaries == list(load_sources())
+    bundled = ["lieux-documentes", "annuaires-paca-2012"]  # shipped: no mirror needed
+    assert sorted(summaries) == sorted(["cget-2019", "cog-regions-departements", *bundled])
+    failures = [line.split(":")[0] for line in harvest.stderr.splitlines() if "échec" in line]
+    expected = {s.id for s in load_sources().values() if s.in_all and s.mirror} - set(summaries)
+    assert set(failures) == expected
+    assert "osm-tiers-lieux: ignorée (pas de copie dans le miroir" in harvest.stdout
 
 
 def test_harvest_publish_query_validate(run: CliRunner) -> None:
@@ -54,9 +59,9 @@ def test_harvest_publish_query_validate(run: CliRunner) -> None:
 def test_unknown_source_is_a_one_line_error(run: CliRunner) -> None:
     result = run.invoke(cli, ["harvest", "inconnue"])
     assert result.exit_code == 2
+    known = ", ".join(load_sources())
     assert result.stderr.strip().splitlines() == [
-        "Erreur : Source inconnue « inconnue ». Sources configurées : cget-2019, "
-        "lieux-documentes, cog-regions-departements."
+        f"Erreur : Source inconnue « inconnue ». Sources configurées : {known}."
     ]
 
 

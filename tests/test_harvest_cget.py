@@ -50,8 +50,8 @@ def test_report_lists_each_rejected_row_with_its_reason(settings: Settings) -> N
     assert rejected == {
         ("1", "8"): "clé « 1 » en double (déjà vue ligne 2)",
         ("3", "4"): "La fiche n'a pas de nom.",
-        ("4", "5"): "La fiche n'a ni position (latitude et longitude) ni commune (ni département "
-        "pour un lieu itinérant).",
+        ("4", "5"): "La fiche n'a ni position (latitude et longitude), ni commune, ni code postal "
+        "(ni département pour un lieu itinérant).",
     }
     assert report.read == 8
     assert report.loaded == 5

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from rdflib import URIRef
 
 from .. import queries
+from ..namespaces import DCTERMS
 from ..placeview import citation_lines, criteria_views, place_view
 from . import context
 
@@ -39,6 +40,36 @@ def place(place_id: str) -> str:
     view.criteria = criteria_views(store.select(queries.load("place-assessments"), {"place": iri}))
     view.citations = citation_lines(store.select(queries.load("place-citations"), {"place": iri}))
     return render_template("pages/place.html", place=view, place_id=place_id)
+
+
+@bp.get("/sources/<source_id>")
+def source_report(source_id: str) -> str:
+    """Une source : éditeur, licence, et le rapport de ses moissonnages (rejets, réparations)."""
+    store = context.store()
+    iri = context.minter().source(source_id)
+    description = store.construct(queries.load("describe"), {"resource": iri})
+    harvests = store.select(queries.load("source-harvests"), {"source": iri})
+    if not harvests and (iri, None, None) not in description:
+        abort(404)
+    latest = harvests[0]["harvest"] if harvests else None
+    rejections = (
+        store.select(queries.load("harvest-rejections"), {"harvest": latest}) if latest else []
+    )
+    reasons: dict[str, int] = {}
+    for row in rejections:
+        reasons[str(row["reason"])] = reasons.get(str(row["reason"]), 0) + 1
+    tallies = store.select(queries.load("harvest-tallies"), {"harvest": latest}) if latest else []
+    return render_template(
+        "pages/source.html",
+        source_id=source_id,
+        title=str(description.value(iri, DCTERMS.title) or source_id),
+        description=str(description.value(iri, DCTERMS.description) or ""),
+        licence=str(description.value(iri, DCTERMS.license) or ""),
+        harvests=harvests,
+        reasons=sorted(reasons.items(), key=lambda pair: -pair[1]),
+        rejections=rejections[:500],
+        tallies=tallies,
+    )
 
 
 @bp.get("/sources")

@@ -35,6 +35,8 @@ def identifier(kind: str, key: str) -> WerkzeugResponse:
     if kind not in KINDS:
         abort(404)
     extension = _preferred_extension()
+    if kind == "source" and not extension:
+        return _see_other(url_for("pages.source_report", source_id=key))
     if kind == "lieu":
         if extension:
             return _see_other(url_for("resources.place_data", place_id=key, ext=extension))
