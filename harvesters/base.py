@@ -79,6 +79,7 @@ class HarvestReport:
     seconds: float = 0.0
     files: list[dict[str, Any]] = field(default_factory=list)
     read: int = 0
+    auxiliary: int = 0  # rows read that describe something else than a place (documents, régions)
     loaded: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)  # key, row, reason
     warnings: list[dict[str, str]] = field(default_factory=list)  # key, message, kind
@@ -183,6 +184,7 @@ def _map_all(
             log.info("%s: rejected %s (%s)", source.id, record.key, why)
         else:
             if subject is None:
+                report.auxiliary += 1
                 extra += mapped
             else:
                 rows[str(subject)] = record

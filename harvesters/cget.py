@@ -59,7 +59,7 @@ class CgetHarvester(Harvester):
         row = record.payload
         if not row["ID"]:
             raise SkipRecord(f"ligne {record.row} : {row.get('bad') or 'identifiant (ID) vide'}")
-        subject = self.minter.record(self.source.id, record.key)
+        subject = self.minter.record(self.source.dataset, record.key)
         graph.add((subject, RDF.type, TL.SourceRecord))
         graph.add((subject, RDF.type, SCHEMA.Place))
         if row["NOM_TL"]:

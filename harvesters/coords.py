@@ -7,6 +7,7 @@ longitude. Rejects points outside France and its overseas territories.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -115,7 +116,15 @@ def parse_any(value: Any) -> Point | None:
         return point(lat, lon)
     if isinstance(value, list) and len(value) == 2:
         return point(value[0], value[1])
-    parts = [p for p in re.split(r"[;,]\s+|\s+|;", str(value).strip()) if p]
+    text = str(value).strip()
+    if text.startswith("{"):  # a GeoJSON geometry or {lat, lon} object stored as text
+        try:
+            return parse_any(json.loads(text))
+        except json.JSONDecodeError as error:
+            raise BadCoordinates(f"position illisible « {text[:40]} »") from error
+    if re.fullmatch(r"-?\d+\.\d+,-?\d+\.\d+", text):  # "47.7507,7.341805": a comma, no space
+        return point(*text.split(","))
+    parts = [p for p in re.split(r"[;,]\s+|\s+|;", text) if p]
     if len(parts) == 2:
         return point(parts[0], parts[1])
     if len(parts) == 4 and all(p.isdigit() for p in parts):  # "48,85, 2,35" with decimal commas

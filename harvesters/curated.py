@@ -106,7 +106,7 @@ class CuratedHarvester(Harvester):
                 (document, DCTERMS.description, Literal(record.payload["description"], lang="fr"))
             )
             return None
-        subject = self.minter.record(self.source.id, record.key)
+        subject = self.minter.record(self.source.dataset, record.key)
         graph.add((subject, RDF.type, TL.SourceRecord))
         graph.add((subject, RDF.type, SCHEMA.Place))
         if not any(fact[1] == "nom" for fact in record.payload["facts"]):

@@ -118,8 +118,9 @@ class MappingHarvester(Harvester):
                 if isinstance(row, BadRow):
                     yield SourceRecord(f"ligne-{number}", number, {"__bad__": row.reason})
                     continue
-                for column in mapping.personal:  # persons: dropped before anything reads them
-                    row.pop(column, None)
+                scrubbed = _drop_personal(row, mapping.personal)
+                if scrubbed:
+                    row["__scrubbed__"] = scrubbed
                 parts = [fields.clean_text(str(get(row, c) or "")) for c in mapping.key]
                 key = "-".join(p for p in parts if p) if mapping.key else ""
                 yield SourceRecord(key or f"ligne-{number}", number, row)
@@ -132,23 +133,34 @@ class MappingHarvester(Harvester):
         mapping = self.mapping
         if mapping.key and record.key.startswith("ligne-"):
             raise SkipRecord(f"ligne {record.row} : identifiant vide ({', '.join(mapping.key)})")
+        if row.get("__scrubbed__"):
+            self.warn(
+                record, "nom de personne retiré d'un autre champ", "donnée personnelle écartée"
+            )
         value = _Reader(row, mapping.fields)
-        subject = self.minter.record(self.source.id, record.key)
+        subject = self.minter.record(self.source.dataset, record.key)
         place = PlaceBuilder(graph, subject, self.minter, lambda m, k: self.warn(record, m, k))
         place.text(SCHEMA.name, value("name"))
         place.text(SCHEMA.description, value("description"), lang="fr")
-        place.address(value("street"), value("postcode"), value("locality"))
+        place.address(
+            value("street"),
+            value("postcode"),
+            value("locality"),
+            value("insee") or value("departement"),
+        )
         place.commune(value("insee"))
         place.departement(value("departement"))
         precision = mapping.constants.get("position_precision")
-        try:
-            point = (
-                coords.parse_any(value.raw("position")) if "position" in mapping.fields else None
-            )
-            point = point or coords.point(value.raw("latitude"), value.raw("longitude"))
-        except coords.BadCoordinates as why:
-            self.warn(record, f"coordonnées écartées : {why}", "coordonnées écartées")
-            point = None
+        point = None
+        readers = (
+            lambda: coords.parse_any(value.raw("position")),
+            lambda: coords.point(value.raw("latitude"), value.raw("longitude")),
+        )  # the position field first, the latitude/longitude fields as a fallback
+        for read in readers:
+            try:
+                point = point or read()
+            except coords.BadCoordinates as why:
+                self.warn(record, f"coordonnées écartées : {why}", "coordonnées écartées")
         place.position(point, PREC[precision] if precision else None)
         place.website(value("website"))
         place.email(value("email"))
@@ -173,6 +185,31 @@ class MappingHarvester(Harvester):
         for rule in mapping.concepts:
             _apply(rule, row, place)
         return subject
+
+
+def _drop_personal(row: dict[str, Any], columns: tuple[str, ...]) -> int:
+    """Remove the personal columns, and their values wherever else the row repeats them.
+
+    Forms get a person's name typed into the address or the description too: every text cell
+    that contains a personal value loses it. Returns how many cells were cleaned.
+    """
+    values = {
+        fields.clean_text(str(row.pop(column)))
+        for column in columns
+        if column in row and row[column] is not None
+    }
+    values = {v for v in values if len(v) > 3 and not fields.is_blank(v)}
+    cleaned = 0
+    for key, cell in row.items():
+        if isinstance(cell, str):
+            text = fields.clean_text(cell)
+            for value in values:
+                if value.casefold() in text.casefold():
+                    text = re.sub(re.escape(value), " ", text, flags=re.IGNORECASE)
+            if text != fields.clean_text(cell):
+                row[key] = fields.clean_text(text)
+                cleaned += 1
+    return cleaned
 
 
 class _Reader:

@@ -70,8 +70,6 @@ def detect_type(path: Path, data: bytes) -> str:
     if head in (b"{", b"["):
         text = data[:5000].decode("utf-8", errors="ignore")
         return "geojson" if '"Feature' in text else "json"
-    if head == b"<":
-        raise SourceQuarantined(f"{path.name} : le serveur a renvoyé du HTML, pas des données.")
     return "csv"
 
 
@@ -102,6 +100,8 @@ def read_rows(path: Path, fmt: TableFormat | None = None) -> Iterator[tuple[int,
     """
     fmt = fmt or TableFormat()
     data = read_bytes(path)
+    if data.lstrip()[:1] == b"<" and b"<html" in data[:2000].lower():
+        raise SourceQuarantined(f"{path.name} : le serveur a renvoyé du HTML, pas des données.")
     kind = fmt.type or detect_type(path, data)
     if kind == "csv":
         yield from _csv_rows(decode(data, fmt.encoding), fmt.delimiter, path.name)

@@ -102,7 +102,27 @@ GENERIC = set(
         "rdv",
     ]
 )
-MOBILE = re.compile(r"^(?:\+33|0033|0)\s*[67]")
+MOBILE = re.compile(r"^(?:\+33|0033|0)\s*[67]")  # metropolitan mobiles, the common case
+OVERSEAS = ("262", "269", "590", "594", "596")  # Réunion, Mayotte, Antilles, Guyane
+
+
+def is_mobile(number: str) -> bool:
+    """Whether a phone number is a mobile's (metropolitan, overseas, New Caledonia, Polynesia)."""
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if number.strip().startswith(("+", "00")) or len(digits) > 10:
+        if digits.startswith("687"):  # New Caledonia: 6 digits, mobiles start with 7, 8 or 9
+            return digits[3:4] in ("7", "8", "9")
+        if digits.startswith("689"):  # French Polynesia: 8 digits, mobiles start with 87-89
+            return digits[3:5] in ("87", "88", "89")
+        for prefix in ("33", *OVERSEAS):
+            if digits.startswith(prefix):
+                digits = digits[len(prefix) :]
+                break
+    digits = digits.removeprefix("0")
+    return len(digits) == 9 and digits[0] in "67"
+
 
 Warn = Callable[[str, str], None]  # (message, kind)
 
@@ -125,12 +145,21 @@ class PlaceBuilder:
             return
         self.add(prop, Literal(fields.clean_text(str(value)), lang=lang))
 
-    def address(self, street: str, postcode: str, locality: str) -> None:
-        """The postal address, repairing a postcode that lost its leading zero."""
+    def address(self, street: str, postcode: str, locality: str, area: str = "") -> None:
+        """The postal address, repairing a postcode that lost its leading zero.
+
+        `area` (the commune's INSEE code or the département) vetoes a repair that would put the
+        postcode in another département ("4900" is not 04900 in Maine-et-Loire).
+        """
         code, repaired = fields.postcode(postcode) if postcode else (None, False)
         if postcode and not fields.is_blank(postcode) and code is None:
             self.warn(f"code postal invalide « {postcode} », ignoré", "code postal invalide")
-        if repaired:
+        if repaired and area and not fields.departement_matches(_departement(area), code):
+            self.warn(
+                f"code postal « {postcode} » incohérent avec {area}, ignoré", "code postal invalide"
+            )
+            code = None
+        elif repaired:
             self.warn(f"code postal réparé : {postcode} → {code}", "code postal réparé")
         values = [
             (SCHEMA.streetAddress, fields.clean_text(street)),
@@ -209,7 +238,7 @@ class PlaceBuilder:
         text = fields.clean_text(value)
         if fields.is_blank(text):
             return
-        if MOBILE.match(text):
+        if is_mobile(text):
             self.warn("numéro de mobile non publié", "donnée personnelle écartée")
             return
         digits = re.sub(r"[^\d+]", "", text)
@@ -283,6 +312,15 @@ class PlaceBuilder:
 
 
 XSD_DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
+
+
+def _departement(area: str) -> str:
+    """The département of an INSEE commune code or of a département code."""
+    code = fields.clean_text(area).upper()
+    if len(code) >= 4:
+        code = code.zfill(5)
+        return code[:3] if code.startswith("97") else code[:2]
+    return code.zfill(2)
 
 
 def looks_personal(address: str) -> bool:

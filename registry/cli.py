@@ -152,7 +152,7 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
 @click.pass_obj
 @known_errors
 def check_mapping(settings: Settings, mapping: str, path: str, show: int) -> None:
-    """Essaie un fichier de correspondance sur un fichier, sans rien publier.
+    """Essaie une correspondance sur un fichier (sans publier).
 
     MAPPING est le nom d'un fichier de harvesters/mappings/ (sans .toml). Affiche les fiches
     chargées, les rejets par motif et les avertissements par genre.

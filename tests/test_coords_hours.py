@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from harvesters import coords, hours
-from harvesters.places import MOBILE, looks_personal
+from harvesters.places import is_mobile, looks_personal
 
 
 @pytest.mark.parametrize(
     ("value", "expected", "repair"),
     [("48.8530, 2.3499", (48.853, 2.3499), ""),
+     ("47.7507,7.341805", (47.7507, 7.3418), ""),
+     ('{"type": "Point", "coordinates": [7.3418, 47.7507]}', (47.7507, 7.3418), ""),
      ("48,8530; 2,3499", (48.853, 2.3499), ""),
      ({"lon": 166.468099, "lat": -22.233939}, (-22.2339, 166.4681), ""),
      ({"type": "Point", "coordinates": [5.8256, 46.1057]}, (46.1057, 5.8256), ""),
@@ -70,7 +72,9 @@ def test_nominative_and_webmail_addresses_are_personal(address: str, personal: b
 
 @pytest.mark.parametrize(
     ("number", "mobile"),
-    [("06 20 57 00 93", True), ("+33 7 85 78 24 48", True), ("04 50 56 87 49", False)],
-)
+    [("06 20 57 00 93", True), ("+33 7 85 78 24 48", True), ("04 50 56 87 49", False),
+     ("620570093", True), ("+262 692 12 34 56", True), ("0262 21 00 00", False),
+     ("+687 77 12 34", True), ("+687 26 12 34", False), ("+689 87 12 34 56", True)],
+)  # fmt: skip
 def test_mobile_numbers_are_recognised(number: str, mobile: bool) -> None:
-    assert bool(MOBILE.match(number)) is mobile
+    assert is_mobile(number) is mobile
