@@ -28,6 +28,7 @@ from registry.vocabulary import vocabulary_graph
 
 from .config import SourceConfig
 from .fetch import FetchedFile, fetch_source
+from .privacy import load_personal_values, save_personal_values
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class Harvester(ABC):
         self.source = source
         self.minter = minter
         self.warnings: list[tuple[str, str, str]] = []  # key, message, kind
+        # values of personal columns seen in any source so far (never published, see privacy.py)
+        self.personal_values: set[str] = set()
 
     def warn(self, record: SourceRecord, message: str, kind: str = "") -> None:
         """Note a value dropped or repaired without rejecting the record; `kind` groups them."""
@@ -140,6 +143,7 @@ def run_harvest(
         if harvester.target == "source"
         else minter.graph(harvester.target)
     )
+    harvester.personal_values = load_personal_values(settings)
     try:
         files = files if files is not None else fetch_source(source, settings)
         report.files = [_file_facts(f) for f in files]
@@ -151,6 +155,7 @@ def run_harvest(
         report.quarantined = str(error)
         _finish(report, store, settings, minter, activity, stamp, clock, files=[])
         raise SourceQuarantined(str(error), report) from error
+    save_personal_values(settings, harvester.personal_values)
     graph = _keep_unchanged(new, previous, rows, report)
     _describe_source(graph, source, minter)
     _finish(report, store, settings, minter, activity, stamp, clock, files, target, graph, previous)

@@ -23,8 +23,9 @@ from registry.namespaces import PREC, SCHEMA, TL
 from registry.paths import ROOT
 from registry.vocabulary import fold
 
-from . import coords, fields
+from . import coords, fields, privacy
 from .base import Harvester, SkipRecord, SourceRecord
+from .config import SourceConfig
 from .fetch import FetchedFile
 from .parsing import BadRow, TableFormat, get, read_rows
 from .places import CONCEPT_FIELDS, PlaceBuilder
@@ -100,6 +101,20 @@ def load_mapping(name: str) -> MappingSpec:
     )
 
 
+def personal_first(sources: list[SourceConfig]) -> list[SourceConfig]:
+    """The sources in harvest order: those whose mapping declares personal columns first.
+
+    So the persons they name are known before any other source is read (privacy.py).
+    """
+
+    def names_persons(source: SourceConfig) -> bool:
+        return source.harvester == "mapping" and bool(
+            load_mapping(source.mapping or source.id).personal
+        )
+
+    return sorted(sources, key=lambda s: not names_persons(s))
+
+
 class MappingHarvester(Harvester):
     """Any tabular or JSON listing described by a mapping file (sources.toml `mapping`)."""
 
@@ -118,9 +133,9 @@ class MappingHarvester(Harvester):
                 if isinstance(row, BadRow):
                     yield SourceRecord(f"ligne-{number}", number, {"__bad__": row.reason})
                     continue
-                scrubbed = _drop_personal(row, mapping.personal)
-                if scrubbed:
-                    row["__scrubbed__"] = scrubbed
+                self.personal_values |= privacy.collect(row, mapping.personal)
+                if privacy.scrub(row, self.personal_values):
+                    row["__scrubbed__"] = True
                 parts = [fields.clean_text(str(get(row, c) or "")) for c in mapping.key]
                 key = "-".join(p for p in parts if p) if mapping.key else ""
                 yield SourceRecord(key or f"ligne-{number}", number, row)
@@ -185,31 +200,6 @@ class MappingHarvester(Harvester):
         for rule in mapping.concepts:
             _apply(rule, row, place)
         return subject
-
-
-def _drop_personal(row: dict[str, Any], columns: tuple[str, ...]) -> int:
-    """Remove the personal columns, and their values wherever else the row repeats them.
-
-    Forms get a person's name typed into the address or the description too: every text cell
-    that contains a personal value loses it. Returns how many cells were cleaned.
-    """
-    values = {
-        fields.clean_text(str(row.pop(column)))
-        for column in columns
-        if column in row and row[column] is not None
-    }
-    values = {v for v in values if len(v) > 3 and not fields.is_blank(v)}
-    cleaned = 0
-    for key, cell in row.items():
-        if isinstance(cell, str):
-            text = fields.clean_text(cell)
-            for value in values:
-                if value.casefold() in text.casefold():
-                    text = re.sub(re.escape(value), " ", text, flags=re.IGNORECASE)
-            if text != fields.clean_text(cell):
-                row[key] = fields.clean_text(text)
-                cleaned += 1
-    return cleaned
 
 
 class _Reader:

@@ -91,6 +91,7 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
 
     from harvesters import HARVESTERS, run_harvest
     from harvesters.config import get_source, load_sources
+    from harvesters.mapping import personal_first
 
     from .iris import Minter
     from .store import open_store
@@ -98,7 +99,7 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
     if all_sources == bool(source_ids):
         raise click.UsageError("Donnez des identifiants de source ou --all (pas les deux).")
     if all_sources:
-        chosen = [s for s in load_sources().values() if s.in_all]
+        chosen = personal_first([s for s in load_sources().values() if s.in_all])
     else:
         chosen = [get_source(s) for s in source_ids]
     store = open_store(settings)

@@ -12,7 +12,7 @@ from rdflib import URIRef
 
 from harvesters import HARVESTERS, HarvestReport, run_harvest
 from harvesters.config import load_sources
-from harvesters.mapping import load_mapping
+from harvesters.mapping import load_mapping, personal_first
 from harvesters.parsing import get, read_rows
 from registry.iris import Minter
 from registry.settings import Settings
@@ -39,7 +39,7 @@ def harvested(
     )  # fmt: skip
     store = OxigraphStore(None)
     reports = {}
-    for source in load_sources().values():
+    for source in personal_first(list(load_sources().values())):
         if source.in_all and (source.mirror or source.bundled):
             harvester = HARVESTERS[source.harvester](source, Minter(settings.base_uri))
             reports[source.id] = run_harvest(harvester, store, settings)
