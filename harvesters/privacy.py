@@ -51,7 +51,10 @@ def collect(row: dict[str, Any], columns: Iterable[str]) -> set[str]:
     for column in columns:
         value = row.pop(column, None)
         text = fields.clean_text(str(value)) if value is not None else ""
-        if len(text) > 3 and not fields.is_blank(text):
+        # a name ("Prénom Nom"), an e-mail or a phone number: a lone word may be the structure's
+        # own name typed into the referent field ("LAB01"), and must not blank the record
+        looks_like_person = " " in text or "@" in text or sum(c.isdigit() for c in text) >= 9
+        if len(text) > 3 and looks_like_person and not fields.is_blank(text):
             values.add(text.casefold())
     return values
 
