@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from . import queries
 from .iris import Minter
-from .namespaces import CRITERE, PROV, RDF, RDFS, RESULTAT, SH, TL, XSD, bind_prefixes
+from .namespaces import CRITERE, PROV, RDF, RDFS, RESULTAT, SH, TL, XSD
 from .paths import SHAPES
 from .store import Row, Store
 from .validate import load_shapes, validate
@@ -197,8 +197,8 @@ def decide(criterion: str, found: list[Evidence]) -> tuple[URIRef, list[Evidence
 
 def assess(
     store: Store, minter: Minter, profile_path: str | Path = ""
-) -> tuple[Graph, AssessmentReport]:
-    """Assess every place of the registry graph; return the quality graph and the counts.
+) -> tuple[bytes, AssessmentReport]:
+    """Assess every place of the registry graph; return the quality graph (N-Triples), counts.
 
     The quality graph holds the profile it used and one tl:CriterionAssessment per place and
     criterion; it is written first with the profile alone, so the constraints can read it.
@@ -207,7 +207,7 @@ def assess(
     profile = load_profile(profile_path)
     profile_iri = next(profile.subjects(RDF.type, TL.CriteriaProfile))
     quality_graph = minter.graph("quality")
-    store.replace_graphs({quality_graph: profile})
+    store.rebuild_graphs({quality_graph: profile})
     graphs = [minter.graph("registry"), minter.graph("vocabulary"), quality_graph]
     evidence = evidence_from_store(store, graphs)
     records: dict[str, list[str]] = defaultdict(list)
@@ -216,36 +216,55 @@ def assess(
     citations = _citations(store, records)
     now = Literal(datetime.now(UTC).replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
 
-    graph = bind_prefixes(Graph()) + profile
+    # Most assessments are "inconnu" without evidence: they are written as N-Triples text (the
+    # quality graph has six per place); the few pieces of evidence go through rdflib.
+    lines: list[str] = []
+    proofs = profile + Graph()
     report = AssessmentReport(places=len(records))
+    fixed = (
+        f"<{RDF.type}> <{TL.CriterionAssessment}>",
+        f"<{TL.profile}> <{profile_iri}>",
+        f"<{PROV.generatedAtTime}> {now.n3()}",
+    )
     for place in sorted(records):
-        place_iri = URIRef(place)
         report.assessed_with_evidence += place in evidence
         for criterion in CRITERIA:
             outcome, used = decide(criterion, evidence.get(place, {}).get(criterion, []))
             report.counts[(criterion, str(outcome).removeprefix(str(RESULTAT)))] += 1
-            node = URIRef(f"{place}#critere-{criterion}")
-            graph.add((place_iri, TL.assessment, node))
-            graph.add((node, RDF.type, TL.CriterionAssessment))
-            graph.add((node, TL.criterion, CRITERE[criterion]))
-            graph.add((node, TL.outcome, outcome))
-            graph.add((node, TL.profile, profile_iri))
-            graph.add((node, PROV.generatedAtTime, now))
+            node = f"{place}#critere-{criterion}"
+            lines.append(f"<{place}> <{TL.assessment}> <{node}> .")
+            lines.extend(f"<{node}> {pair} ." for pair in fixed)
+            lines.append(f"<{node}> <{TL.criterion}> <{CRITERE[criterion]}> .")
+            lines.append(f"<{node}> <{TL.outcome}> <{outcome}> .")
             for number, item in enumerate(used, start=1):
-                proof = URIRef(f"{node}-preuve-{number}")
-                graph.add((node, TL.evidence, proof))
-                graph.add((proof, RDF.type, TL.Evidence))
-                graph.add((proof, RDFS.comment, Literal(item.message, lang="fr")))
-                graph.add((proof, TL.evidenceProperty, URIRef(item.path)))
-                if item.value is not None:
-                    graph.add((proof, RDF.value, item.value))
-                for record in records[place]:
-                    graph.add((proof, PROV.wasDerivedFrom, URIRef(record)))
-                for citation in citations.get((place, item.path, str(item.value)), []):
-                    graph.add((proof, TL.citation, citation))
+                _add_proof(proofs, URIRef(node), number, item, records[place],
+                           citations.get((place, item.path, str(item.value)), []))  # fmt: skip
     report.seconds = time.perf_counter() - clock
     log.info("criteria: %d places assessed in %.1f s", report.places, report.seconds)
-    return graph, report
+    text = "\n".join(lines) + "\n" + proofs.serialize(format="nt")
+    return text.encode("utf-8"), report
+
+
+def _add_proof(
+    graph: Graph,
+    node: URIRef,
+    number: int,
+    item: Evidence,
+    records: list[str],
+    citations: list[URIRef],
+) -> None:
+    """One tl:Evidence of an assessment: the fact, why it counts, its records and citations."""
+    proof = URIRef(f"{node}-preuve-{number}")
+    graph.add((node, TL.evidence, proof))
+    graph.add((proof, RDF.type, TL.Evidence))
+    graph.add((proof, RDFS.comment, Literal(item.message, lang="fr")))
+    graph.add((proof, TL.evidenceProperty, URIRef(item.path)))
+    if item.value is not None:
+        graph.add((proof, RDF.value, item.value))
+    for record in records:
+        graph.add((proof, PROV.wasDerivedFrom, URIRef(record)))
+    for citation in citations:
+        graph.add((proof, TL.citation, citation))
 
 
 def _citations(

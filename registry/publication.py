@@ -45,11 +45,11 @@ def publish(store: OxigraphStore, settings: Settings) -> PublishReport:
     clock = time.perf_counter()
     minter = Minter(settings.base_uri)
     registry = build_registry(store, minter)
-    store.replace_graphs(
+    store.rebuild_graphs(
         {minter.graph("registry"): registry, minter.graph("vocabulary"): vocabulary_graph()}
     )
     criteria = assess_and_store(store, settings)
-    places = len(set(registry.subjects(RDF.type, TL.TiersLieu)))
+    places = registry.count(f" <{RDF.type}> <{TL.TiersLieu}> .".encode())
     snapshot = snapshot_store(store, settings) if store.path is not None else None
     return PublishReport(places, snapshot, time.perf_counter() - clock, criteria)
 
@@ -58,7 +58,7 @@ def assess_and_store(store: OxigraphStore, settings: Settings) -> AssessmentRepo
     """Assess the six criteria of every place and replace the quality graph."""
     minter = Minter(settings.base_uri)
     quality, report = assess(store, minter, settings.criteria_profile)
-    store.replace_graphs({minter.graph("quality"): quality})
+    store.rebuild_graphs({minter.graph("quality"): quality})
     return report
 
 

@@ -92,6 +92,14 @@ class Store(Protocol):
         """Remove then add triples in named graphs ((removed, added) per graph), one transaction."""
         ...
 
+    def rebuild_graphs(self, graphs: Mapping[URIRef, Graph | bytes]) -> None:
+        """Replace graphs derived from the others (fast, not transactional)."""
+        ...
+
+    def construct_nt(self, query: str) -> str:
+        """Run a CONSTRUCT over the union of all graphs; the triples as N-Triples text."""
+        ...
+
     def graph_names(self) -> list[URIRef]:
         """The named graphs the store holds."""
         ...
@@ -282,6 +290,30 @@ class OxigraphStore:
             parts.append("INSERT DATA {\n" + "\n".join(additions) + "\n}")
         if parts:
             self._store.update(" ;\n".join(parts))
+
+    def construct_nt(self, query: str) -> str:
+        """Run a CONSTRUCT over the union of all graphs; the triples as N-Triples text."""
+        result = self._run(query)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryRejected("Cette requête n'est ni un CONSTRUCT ni un DESCRIBE.")
+        data = result.serialize(format=ox.RdfFormat.N_TRIPLES)
+        return data.decode("utf-8") if data else ""
+
+    def rebuild_graphs(self, graphs: Mapping[URIRef, Graph | bytes]) -> None:
+        """Replace derived graphs (registry, quality, vocabulary) with Oxigraph's bulk loader.
+
+        Not one transaction: much faster for hundreds of thousands of triples (a transactional
+        update of the registry graph took minutes on this machine's disk), and safe because these
+        graphs are rebuilt from the source graphs by every publication, and readers only ever
+        see snapshots taken after a publication succeeded.
+        """
+        for name, graph in graphs.items():
+            target = ox.NamedNode(str(name))
+            if self._store.contains_named_graph(target):
+                self._store.remove_graph(target)
+            data = graph if isinstance(graph, bytes) else graph.serialize(format="nt").encode()
+            self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+            self._store.flush()
 
     def graph_names(self) -> list[URIRef]:
         """The named graphs the store holds."""

@@ -137,7 +137,8 @@ def test_a_second_profile_changes_outcomes_without_code(
     )
     path = tmp_path / "genereux.ttl"
     path.write_text(generous, encoding="utf-8")
-    quality, report = assess(fixture_registry, Minter("http://registre.test/"), path)
+    data, report = assess(fixture_registry, Minter("http://registre.test/"), path)
+    quality = Graph().parse(data=data, format="nt")
     fixture_registry.replace_graphs({URIRef("http://registre.test/graph/quality"): quality})
     assert outcomes(fixture_registry)[("locomotive", "accessibilite")] == "rempli"
     used = {str(o) for o in quality.objects(None, URIRef(str(TL_PROFILE)))}
