@@ -7,6 +7,7 @@ every published fact can be traced to the exact bytes it came from.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 from dataclasses import dataclass
@@ -42,11 +43,11 @@ class FetchedFile:
     from_mirror: bool
 
 
-def new_session() -> requests.Session:
+def new_session(retries: int = 3) -> requests.Session:
     """An HTTP session with our User-Agent and retries with back-off on transient failures."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    retry = Retry(total=3, backoff_factor=1.0, status_forcelist=(429, 500, 502, 503, 504))
+    retry = Retry(total=retries, backoff_factor=1.0, status_forcelist=(429, 500, 502, 503, 504))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     session.mount("http://", HTTPAdapter(max_retries=retry))
     return session
@@ -72,7 +73,12 @@ def fetch_source(
         elif settings.mirror_dir:
             _copy_mirror(Path(settings.mirror_dir) / mirror, partial, source.id)
         else:
-            _download(session or new_session(), url, partial, settings.http_timeout_s, source.id)
+            unchanged = _download(
+                session or new_session(), url, partial, settings.http_timeout_s, source.id,
+                archive / name,
+            )  # fmt: skip
+            if unchanged is not None:  # 304 Not Modified: the archived copy is the current file
+                shutil.copyfile(unchanged, partial)
         digest, size = _sha256(partial)
         target = archive / f"{digest}{''.join(Path(name).suffixes)}"
         if target.exists():
@@ -95,20 +101,50 @@ def _copy_mirror(path: Path, target: Path, source_id: str) -> None:
 
 
 def _download(
-    session: requests.Session, url: str, target: Path, timeout: int, source_id: str
-) -> None:
+    session: requests.Session,
+    url: str,
+    target: Path,
+    timeout: int,
+    source_id: str,
+    archived_as: Path,
+) -> Path | None:
+    """Download `url` to `target`, conditionally: returns the archived file on 304, else None.
+
+    The validators (ETag, Last-Modified) of the last download of each URL are kept in
+    `{archive}/validators.json`; requests decompresses gzip transfer encoding itself.
+    """
+    archive = archived_as.parent
+    ledger = archive / "validators.json"
+    known = json.loads(ledger.read_text(encoding="utf-8")) if ledger.is_file() else {}
+    previous = known.get(url, {})
+    headers = {"Accept-Encoding": "gzip"}
+    if previous.get("etag"):
+        headers["If-None-Match"] = previous["etag"]
+    if previous.get("last_modified"):
+        headers["If-Modified-Since"] = previous["last_modified"]
     try:
-        with session.get(url, timeout=timeout, stream=True) as response:
+        with session.get(url, timeout=timeout, stream=True, headers=headers) as response:
+            if response.status_code == 304 and (archive / previous.get("file", "")).is_file():
+                log.info("%s: %s not modified since the last harvest", source_id, url)
+                return archive / previous["file"]
             response.raise_for_status()
             with target.open("wb") as out:
                 for chunk in response.iter_content(chunk_size=1 << 16):
                     out.write(chunk)
+            validators = {
+                "etag": response.headers.get("ETag", ""),
+                "last_modified": response.headers.get("Last-Modified", ""),
+            }
     except requests.RequestException as error:
         target.unlink(missing_ok=True)
         raise SourceUnavailable(
             f"{source_id} : téléchargement impossible de {url} ({error.__class__.__name__}). "
             "Hors ligne ? Définissez TL_MIRROR_DIR pour lire un miroir local."
         ) from error
+    digest, _ = _sha256(target)
+    known[url] = {**validators, "file": f"{digest}{''.join(archived_as.suffixes)}"}
+    ledger.write_text(json.dumps(known, indent=1), encoding="utf-8")
+    return None
 
 
 def _sha256(path: Path) -> tuple[str, int]:
