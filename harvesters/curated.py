@@ -23,19 +23,20 @@ from registry.vocabulary import match_concept
 from . import fields
 from .base import Harvester, SkipRecord, SourceRecord
 from .fetch import FetchedFile
+from .places import CONCEPT_FIELDS
 
 Fact = tuple[int, str, str, str, str, str]  # row, champ, valeur, document, lignes, note
 
 # champ -> (property, concept scheme) for values taken from a SKOS scheme
 CONCEPTS: dict[str, tuple[URIRef, str]] = {
-    "typologie": (TL.typology, DEF + "typologie/"),
-    "label": (TL.hasLabel, DEF + "label/"),
-    "statut": (TL.status, DEF + "statut/"),
+    "typologie": CONCEPT_FIELDS["typology"],
+    "label": CONCEPT_FIELDS["label"],
+    "statut": CONCEPT_FIELDS["status"],
+    "acces": CONCEPT_FIELDS["access"],
+    "public": CONCEPT_FIELDS["public"],
+    "service": CONCEPT_FIELDS["service"],
     "gouvernance": (TL.governance, DEF + "gouvernance/"),
     "implication_usagers": (TL.userInvolvement, DEF + "implication/"),
-    "acces": (TL.accessCondition, DEF + "acces/"),
-    "public": (TL.public, DEF + "public/"),
-    "service": (TL.service, DEF + "service/"),
 }
 TEXTS = {
     "nom": SCHEMA.name,
