@@ -13,10 +13,9 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from registry.errors import SourceQuarantined
 from registry.namespaces import PREC, SCHEMA, TL
@@ -31,7 +30,6 @@ from .parsing import BadRow, TableFormat, get, read_rows
 from .places import CONCEPT_FIELDS, PlaceBuilder
 
 MAPPINGS = ROOT / "harvesters" / "mappings"
-TEXT_FIELDS = {"description": (SCHEMA.description, "fr")}
 KNOWN_FIELDS = {
     "name", "street", "postcode", "locality", "insee", "departement", "latitude", "longitude",
     "position", "website", "email", "phone", "hours", "hours_days", "siret", "itinerant",
@@ -191,7 +189,7 @@ class MappingHarvester(Harvester):
         if "itinerant" in mapping.fields:
             spec = mapping.fields["itinerant"]
             truth = {fold(t) for t in spec.get("true", ["oui"])}
-            place.add(TL.itinerant, _boolean(fold(value.column(spec["column"])) in truth))
+            place.add(TL.itinerant, Literal(fold(value.column(spec["column"])) in truth))
         for concept_field, notations in mapping.constants.items():
             if concept_field in CONCEPT_FIELDS:
                 for notation in [notations] if isinstance(notations, str) else notations:
@@ -244,12 +242,3 @@ def _apply(rule: ConceptRule, row: Mapping[str, Any], place: PlaceBuilder) -> No
                 place.concept(rule.field, rule.concept)
             elif not rule.terms:
                 place.concept(rule.field, text, rule.report_unknown)
-
-
-def _boolean(value: bool) -> Any:
-    from rdflib import Literal
-
-    return Literal(value)
-
-
-_ = Path

@@ -188,28 +188,33 @@ def check_mapping(settings: Settings, mapping: str, path: str, show: int) -> Non
 def validate(settings: Settings) -> None:
     """Revalide les fiches avec les formes SHACL.
 
-    Code de sortie 1 si une fiche du store ne respecte pas les formes « core ».
+    Formes « core » et « vocabularies » (bloquantes) et « recommended » (avertissements) ; code
+    de sortie 1 si une fiche du store enfreint une forme bloquante.
     """
+    from . import queries
     from . import validate as validation
     from .iris import Minter
     from .store import open_store
+    from .vocabulary import vocabulary_graph
 
     store = open_store(settings)
-    shapes = validation.load_shapes("core")
+    shapes = validation.harvest_shapes()
     minter = Minter(settings.base_uri)
     prefix = str(minter.graph("source", ""))
     nonconforming = 0
     for name in store.graph_names():
         if not str(name).startswith(prefix):
             continue
-        graph = store.construct(
-            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": name}
+        graph = store.construct(queries.load("graph-triples"), bindings={"g": name})
+        report = validation.validate(graph, shapes, ontology=vocabulary_graph())
+        warnings = len(report.findings) - len(report.violations)
+        click.echo(
+            f"{name}: {len(graph)} triplets, {len(report.violations)} violations, "
+            f"{warnings} avertissements"
         )
-        report = validation.validate(graph, shapes)
-        click.echo(f"{name}: {len(graph)} triplets, {len(report.violations)} violations")
         for finding in report.violations[:20]:
             click.echo(f"  {finding.focus} : {finding.message}")
-        nonconforming += not report.conforms
+        nonconforming += bool(report.violations)
     sys.exit(1 if nonconforming else 0)
 
 

@@ -25,8 +25,7 @@ from .iris import Minter
 from .namespaces import CRITERE, PROV, RDF, RDFS, RESULTAT, SH, TL, XSD
 from .paths import SHAPES
 from .store import Row, Store
-from .validate import load_shapes, validate
-from .vocabulary import vocabulary_graph
+from .validate import load_shapes
 
 log = logging.getLogger(__name__)
 
@@ -171,19 +170,6 @@ def evidence_from_store(store: Store, graphs: list[URIRef]) -> EvidenceMap:
 def fill_message(template: str, row: Row) -> str:
     """Replace each {?var} of a SHACL message with the row's value, as SHACL-SPARQL does."""
     return _TEMPLATE.sub(lambda match: str(row.get(match.group(1), "")), template)
-
-
-def evidence_from_shacl(data: Graph, profile: Graph) -> EvidenceMap:
-    """The same evidence by validating `data` with pySHACL (the reference semantics)."""
-    report = validate(data + profile, load_shapes("criteria"), ontology=vocabulary_graph())
-    outcomes = shape_outcomes()
-    evidence: EvidenceMap = defaultdict(lambda: defaultdict(list))
-    for finding in report.findings:
-        criterion, outcome = outcomes[finding.shape]
-        evidence[finding.focus][criterion].append(
-            Evidence(outcome, finding.path, finding.value, finding.message)
-        )
-    return evidence
 
 
 def decide(criterion: str, found: list[Evidence]) -> tuple[URIRef, list[Evidence]]:

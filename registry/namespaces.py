@@ -179,12 +179,3 @@ def bind_prefixes(graph: Graph) -> Graph:
         iri = str(namespace) if isinstance(namespace, Namespace) else str(namespace._NS)
         graph.bind(prefix, iri, override=True, replace=True)
     return graph
-
-
-def sparql_prefixes() -> str:
-    """The PREFIX lines for every registry prefix, for the SPARQL editor and the docs."""
-    lines = []
-    for prefix, namespace in PREFIXES.items():
-        iri = str(namespace) if isinstance(namespace, Namespace) else str(namespace._NS)
-        lines.append(f"PREFIX {prefix}: <{iri}>")
-    return "\n".join(lines)

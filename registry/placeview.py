@@ -64,6 +64,10 @@ SECTIONS: list[tuple[str, list[tuple[URIRef, str, str]]]] = [
         (TL.transportAccess, "Transports", "text"),
         (TL.parking, "Stationnement", "boolean"),
     ]),
+    ("Contact", [
+        (SCHEMA.telephone, "Téléphone", "text"),
+        (SCHEMA.email, "Courriel", "text"),
+    ]),
     ("Services et équipements", [
         (TL.service, "Services", "concept"),
         (TL.bandwidthText, "Connexion (selon la source)", "text"),
