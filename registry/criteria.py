@@ -187,14 +187,14 @@ def assess(
     """Assess every place of the registry graph; return the quality graph (N-Triples), counts.
 
     The quality graph holds the profile it used and one tl:CriterionAssessment per place and
-    criterion; it is written first with the profile alone, so the constraints can read it.
+    criterion. The constraints read the profile from its own graph, `graph/profile`.
     """
     clock = time.perf_counter()
     profile = load_profile(profile_path)
     profile_iri = next(profile.subjects(RDF.type, TL.CriteriaProfile))
-    quality_graph = minter.graph("quality")
-    store.rebuild_graphs({quality_graph: profile})
-    graphs = [minter.graph("registry"), minter.graph("vocabulary"), quality_graph]
+    profile_graph = minter.graph("profile")  # small: rewritten at each assessment
+    store.rebuild_graphs({profile_graph: profile})
+    graphs = [minter.graph("registry"), minter.graph("vocabulary"), profile_graph]
     evidence = evidence_from_store(store, graphs)
     records: dict[str, list[str]] = defaultdict(list)
     for row in store.select(queries.load("place-sources")):

@@ -54,7 +54,7 @@ def test_shape_case(path: Path) -> None:
 def test_criteria_runner_finds_what_pyshacl_finds(path: Path) -> None:
     store = OxigraphStore(None)
     graphs = [
-        URIRef(f"http://registre.test/graph/{n}") for n in ("registry", "vocabulary", "quality")
+        URIRef(f"http://registre.test/graph/{n}") for n in ("registry", "vocabulary", "profile")
     ]
     store.replace_graphs(
         {graphs[0]: Graph().parse(path), graphs[1]: vocabulary_graph(), graphs[2]: load_profile()}
