@@ -193,8 +193,10 @@ def _map_all(
                 extra += mapped
             else:
                 rows[str(subject)] = record
+                # dct:source names the listing actually read (a vintage names itself), while the
+                # record IRI is the dataset's, so vintages compare record by record
                 _add_provenance(
-                    mapped, subject, record, minter.source(source.dataset), activity, started
+                    mapped, subject, record, minter.source(source.id), activity, started
                 )
                 records[str(subject)] = mapped
         on_record()
