@@ -37,11 +37,10 @@ def test_fixture_rows_map_to_expected_records(settings: Settings) -> None:
     ]:
         graph.remove((node, None, None))
     expected = Graph().parse(DATA / "harvesters/cget/expected.ttl")
-    if not isomorphic(graph, expected):
-        _, missing, extra = graph_diff(to_isomorphic(expected), to_isomorphic(graph))
-        pytest.fail(
-            f"missing:\n{missing.serialize(format='nt')}\nextra:\n{extra.serialize(format='nt')}"
-        )
+    _, missing, extra = graph_diff(to_isomorphic(expected), to_isomorphic(graph))
+    assert isomorphic(graph, expected), (
+        f"missing:\n{missing.serialize(format='nt')}\nextra:\n{extra.serialize(format='nt')}"
+    )
 
 
 def test_report_lists_each_rejected_row_with_its_reason(settings: Settings) -> None:

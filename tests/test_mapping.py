@@ -111,6 +111,7 @@ def test_ami_nouvelle_aquitaine_xlsx(settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [(b"", "vide"), (b"<html><body>502 Bad Gateway</body></html>", "HTML"),
+     (b'{"elements": []}', "aucune ligne"),
      (b'{"elements": [{"type": "node", "id": 1, ', "JSON illisible")],
 )  # fmt: skip
 def test_a_corrupt_file_quarantines_the_source_and_keeps_the_published_graph(
