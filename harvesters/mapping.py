@@ -207,12 +207,12 @@ class _Reader:
         self.row, self.spec = row, spec
 
     def column(self, path: str) -> str:
-        value = get(dict(self.row), path)
+        value = get(self.row, path)
         return "" if value is None else str(value)
 
     def raw(self, name: str) -> Any:
         spec = self.spec.get(name)
-        return get(dict(self.row), spec) if isinstance(spec, str) else None
+        return get(self.row, spec) if isinstance(spec, str) else None
 
     def __call__(self, name: str) -> str:
         spec = self.spec.get(name)
@@ -228,7 +228,7 @@ class _Reader:
 
 def _apply(rule: ConceptRule, row: Mapping[str, Any], place: PlaceBuilder) -> None:
     for column in rule.columns:
-        value = get(dict(row), column)
+        value = get(row, column)
         if value is None or fields.is_blank(str(value)):
             continue
         values = value if isinstance(value, list) else [value]

@@ -13,7 +13,7 @@ import gzip
 import io
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,7 +197,7 @@ def _json_rows(data: bytes, records: str, name: str) -> Iterator[tuple[int, Row 
             yield number, item
 
 
-def get(row: Row, path: str) -> Any:
+def get(row: Mapping[str, Any], path: str) -> Any:
     """The value at `path` in a row: a column name, or a dotted path into nested objects."""
     if path in row:
         return row[path]

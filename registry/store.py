@@ -251,13 +251,7 @@ class OxigraphStore:
         either every graph changes or none does.
         """
         parts = [f"DROP SILENT GRAPH <{name}>" for name in replace]
-        blocks = [
-            f"GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}}"
-            for name, graph in [*replace.items(), *(add or {}).items()]
-            if len(graph)
-        ]
-        if blocks:
-            parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+        parts += _data_clause("INSERT", [*replace.items(), *(add or {}).items()])
         if parts:
             self._store.update(" ;\n".join(parts))
 
@@ -270,24 +264,11 @@ class OxigraphStore:
 
         Only what changed is written: a re-harvest where little changed costs little.
         """
-        removals = [
-            f"GRAPH <{name}> {{\n{removed.serialize(format='nt')}\n}}"
-            for name, (removed, _) in patches.items()
-            if len(removed)
-        ]
-        additions = [
-            f"GRAPH <{name}> {{\n{added.serialize(format='nt')}\n}}"
-            for name, (_, added) in [
-                *patches.items(),
-                *((n, (None, g)) for n, g in (add or {}).items()),
-            ]
-            if len(added)
-        ]
-        parts = []
-        if removals:
-            parts.append("DELETE DATA {\n" + "\n".join(removals) + "\n}")
-        if additions:
-            parts.append("INSERT DATA {\n" + "\n".join(additions) + "\n}")
+        removed = [(name, graph) for name, (graph, _) in patches.items()]
+        added = [(name, graph) for name, (_, graph) in patches.items()]
+        parts = _data_clause("DELETE", removed) + _data_clause(
+            "INSERT", [*added, *(add or {}).items()]
+        )
         if parts:
             self._store.update(" ;\n".join(parts))
 
@@ -332,6 +313,16 @@ class OxigraphStore:
         """Checkpoint the on-disk store into `target` (a new directory), in milliseconds."""
         self._store.flush()
         self._store.backup(str(target))
+
+
+def _data_clause(verb: str, graphs: Iterable[tuple[URIRef, Graph]]) -> list[str]:
+    """`INSERT DATA { GRAPH <g> { … } … }` (or DELETE) for the non-empty graphs; [] if none."""
+    blocks = [
+        f"GRAPH <{name}> {{\n{graph.serialize(format='nt')}\n}}"
+        for name, graph in graphs
+        if len(graph)
+    ]
+    return [f"{verb} DATA {{\n" + "\n".join(blocks) + "\n}"] if blocks else []
 
 
 def open_store(settings: Settings, *, read_only: bool = False) -> OxigraphStore:
