@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.errors import UnknownSource
@@ -27,6 +27,10 @@ class SourceConfig:
     bundled: str = ""  # folder of the repository holding the files (a source the project ships)
     mapping: str = ""  # mapping file name for the "mapping" harvester (default: the source id)
     graph: str = ""  # another source's id: this one is an older vintage of it, same graph and keys
+    # per-file overrides of `url + name` and `mirror + name` (a file from another publisher,
+    # or stored gzip-compressed in the mirror)
+    file_urls: dict[str, str] = field(default_factory=dict)
+    file_mirrors: dict[str, str] = field(default_factory=dict)
     in_all: bool = (
         True  # harvested by `harvest --all` (false for vintages and network-only sources)
     )
@@ -41,7 +45,12 @@ class SourceConfig:
         if not self.files:
             return [(Path(self.mirror).name, self.url, self.mirror)]
         return [
-            (name, self.url + name if self.url else "", self.mirror + name) for name in self.files
+            (
+                name,
+                self.file_urls.get(name) or (self.url + name if self.url else ""),
+                self.file_mirrors.get(name) or self.mirror + name,
+            )
+            for name in self.files
         ]
 
 

@@ -89,11 +89,10 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
     """
     from tqdm import tqdm
 
-    from harvesters import HARVESTERS, run_harvest
+    from harvesters import harvest_source
     from harvesters.config import get_source, load_sources
     from harvesters.mapping import personal_first
 
-    from .iris import Minter
     from .store import open_store
 
     if all_sources == bool(source_ids):
@@ -111,12 +110,11 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
                 f"{source.id}: ignorée (pas de copie dans le miroir, moissonnage réseau seul)"
             )
             continue
-        harvester = HARVESTERS[source.harvester](source, Minter(settings.base_uri))
         try:
             with tqdm(
                 desc=source.id, unit=" fiches", file=sys.stderr, leave=False, disable=None
             ) as bar:
-                report = run_harvest(harvester, store, settings, on_record=bar.update)
+                report = harvest_source(source, store, settings, on_record=bar.update)
         except RegistryError as error:
             failed += 1
             click.echo(f"{source.id}: échec — {error}", err=True)

@@ -46,6 +46,10 @@ class Minter:
         """A commune by its INSEE code."""
         return self._iri("id", "commune", insee)
 
+    def epci(self, siren: str) -> URIRef:
+        """An EPCI à fiscalité propre by its SIREN number."""
+        return self._iri("id", "epci", siren)
+
     def departement(self, code: str) -> URIRef:
         """A département by its INSEE code."""
         return self._iri("id", "departement", code)

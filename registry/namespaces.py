@@ -32,11 +32,13 @@ __all__ = [
     "PROV",
     "RDF",
     "RDFS",
+    "RESOLUTION",
     "RESULTAT",
     "SCHEMA",
     "SH",
     "SKOS",
     "SPDX",
+    "STATUT",
     "TL",
     "TYPO",
     "XSD",
@@ -133,6 +135,40 @@ class TL(DefinedNamespace):
     maxWeekPrice: URIRef
     maxMonthPrice: URIRef
     minBandwidthMbps: URIRef
+    Epci: URIRef
+    CoverageAnalysis: URIRef
+    CategoryCount: URIRef
+    epci: URIRef
+    arrondissement: URIRef
+    siren: URIRef
+    epciCategory: URIRef
+    population: URIRef
+    formerCode: URIRef
+    communeResolution: URIRef
+    nearestPlace: URIRef
+    nearestPlaceKm: URIRef
+    nearestPlaceMinutes: URIRef
+    nearestQualifiedPlace: URIRef
+    nearestQualifiedPlaceKm: URIRef
+    nearestQualifiedPlaceMinutes: URIRef
+    whiteZone: URIRef
+    placeCount: URIRef
+    openPlaceCount: URIRef
+    placesPer100k: URIRef
+    populationWithin10km: URIRef
+    shareWithin10km: URIRef
+    populationWithin20min: URIRef
+    shareWithin20min: URIRef
+    whiteZoneCount: URIRef
+    whiteZoneCommune: URIRef
+    breakdown: URIRef
+    category: URIRef
+    nearestNeighbour: URIRef
+    nearestNeighbourKm: URIRef
+    whiteZoneMinutes: URIRef
+    qualifiedCriteriaMin: URIRef
+    detourFactor: URIRef
+    averageSpeedKmh: URIRef
 
 
 # schema.org in its http form, as schema.org's own RDF and most SPARQL datasets use it
@@ -146,6 +182,8 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 DEF = "https://w3id.org/tiers-lieux/def/"
 TYPO = Namespace(DEF + "typologie/")
 PREC = Namespace(DEF + "precision/")
+RESOLUTION = Namespace(DEF + "resolution/")
+STATUT = Namespace(DEF + "statut/")
 CRITERE = Namespace(DEF + "critere/")
 RESULTAT = Namespace(DEF + "resultat/")
 DUREE = Namespace(DEF + "duree/")

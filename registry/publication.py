@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .coverage import coverage_ntriples, derive_coverage
 from .criteria import AssessmentReport, assess
 from .errors import NotPublished, StoreUnavailable
+from .geography_rdf import load_gazetteer
 from .iris import Minter
 from .namespaces import RDF, TL
 from .reconcile import build_registry
+from .search import PlaceIndex
 from .settings import Settings
 from .store import OxigraphStore
 from .vocabulary import vocabulary_graph
@@ -44,11 +47,14 @@ def publish(store: OxigraphStore, settings: Settings) -> PublishReport:
     """Rebuild the registry, vocabulary and quality graphs; snapshot the store when on disk."""
     clock = time.perf_counter()
     minter = Minter(settings.base_uri)
-    registry = build_registry(store, minter)
+    gazetteer = load_gazetteer(store, minter)
+    registry = build_registry(store, minter, gazetteer)
     store.rebuild_graphs(
         {minter.graph("registry"): registry, minter.graph("vocabulary"): vocabulary_graph()}
     )
     criteria = assess_and_store(store, settings)
+    coverage = derive_coverage(gazetteer, PlaceIndex.build(store, minter))
+    store.rebuild_graphs({minter.graph("coverage"): coverage_ntriples(coverage, minter)})
     places = registry.count(f" <{RDF.type}> <{TL.TiersLieu}> .".encode())
     snapshot = snapshot_store(store, settings) if store.path is not None else None
     return PublishReport(places, snapshot, time.perf_counter() - clock, criteria)

@@ -1,67 +1,265 @@
-"""An in-memory index of the published places for the site's search (built per snapshot)."""
+"""The in-memory index of the published places: text search, near-home search, filters.
+
+Built from the store of each published snapshot (never edited by hand), once per web worker and
+per snapshot, and by the coverage derivation at publish time. Near-home search uses a k-d tree
+over points on the unit sphere (scipy's cKDTree): the chord between two points grows with their
+great-circle distance, so the tree's nearest neighbours are the true nearest places.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from scipy.spatial import cKDTree
 
 from . import queries
+from .geography import chord_to_km, estimated_minutes, km_to_chord, unit_vectors
 from .iris import Minter
+from .namespaces import STATUT
 from .store import Store
 from .vocabulary import fold, label
 
 log = logging.getLogger(__name__)
 
+PARIS = ZoneInfo("Europe/Paris")
+# Statuses of a place that does not (yet, or any more) welcome anyone.
+NOT_OPEN = {str(STATUT.projet), str(STATUT["en-creation"]), str(STATUT.ferme)}
+
+
+def local_name(iri: str) -> str:
+    """The last segment of a concept IRI: its code in filters ("coworking", "france-services")."""
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
 
 @dataclass(frozen=True)
 class PlaceEntry:
-    """What a search result shows of a place."""
+    """What a search result shows of a place, and what the filters test."""
 
     id: str
     name: str
     locality: str
     postcode: str
-    region: str
-    typologies: tuple[str, ...]
+    region: str  # label of the région
+    typologies: tuple[str, ...]  # labels, for display
     latitude: float | None
     longitude: float | None
     keys: str  # folded name, commune and postcode, for matching
+    commune: str = ""  # INSEE code
+    arrondissement: str = ""  # INSEE code of the arrondissement (Paris, Lyon, Marseille)
+    departement: str = ""
+    region_code: str = ""
+    precision: str = ""  # local name of the position precision concept
+    status: str = ""  # local name of the status concept ("" when the sources do not say)
+    opening_hours: str = ""  # OSM opening_hours syntax
+    tags: frozenset[str] = frozenset()  # "typologie:coworking", "label:…", "service:…", "critere:…"
+
+    @property
+    def is_open(self) -> bool:
+        """Not a project, not being set up, not closed (no status: listed as existing)."""
+        return self.status not in {"projet", "en-creation", "ferme"}
+
+    @property
+    def criteria_met(self) -> int:
+        """How many of the six criteria the place meets (rempli)."""
+        return sum(1 for tag in self.tags if tag.startswith("critere:"))
+
+    def tagged(self, kind: str) -> list[str]:
+        """The codes of one kind of tag: typologie, label, service or critere."""
+        prefix = kind + ":"
+        return sorted(t[len(prefix) :] for t in self.tags if t.startswith(prefix))
+
+    def open_at(self, moment: datetime) -> bool | None:
+        """Whether the opening hours say the place is open at `moment` (None: unknown)."""
+        if not self.opening_hours:
+            return None
+        return _is_open(self.opening_hours, moment.astimezone(PARIS).replace(tzinfo=None))
+
+
+_TAG_KIND = {
+    "typology": "typologie",
+    "label": "label",
+    "service": "service",
+    "criterion": "critere",
+}
+
+
+def _is_open(hours: str, moment: datetime) -> bool | None:
+    from opening_hours import OpeningHours
+
+    try:
+        return bool(OpeningHours(hours).is_open(moment))
+    except (SyntaxError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a near-home search asks of the places, besides distance."""
+
+    typologies: tuple[str, ...] = ()  # any of them
+    labels: tuple[str, ...] = ()  # any of them
+    services: tuple[str, ...] = ()  # all of them
+    criteria: tuple[str, ...] = ()  # all of them met
+    min_criteria: int = 0
+    open_now: datetime | None = None  # open at this moment, per the opening hours
+    only_open: bool = True  # leave out projects and closed places
+
+    def accepts(self, entry: PlaceEntry) -> bool:
+        """True when `entry` passes every filter."""
+        tags = entry.tags
+        return (
+            (not self.only_open or entry.is_open)
+            and (not self.typologies or any(f"typologie:{t}" in tags for t in self.typologies))
+            and (not self.labels or any(f"label:{t}" in tags for t in self.labels))
+            and all(f"service:{s}" in tags for s in self.services)
+            and all(f"critere:{c}" in tags for c in self.criteria)
+            and entry.criteria_met >= self.min_criteria
+            and (self.open_now is None or entry.open_at(self.open_now) is True)
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A place found near a point, with its distance and estimated travel time."""
+
+    entry: PlaceEntry
+    km: float
+
+    @property
+    def minutes(self) -> int:
+        """Estimated travel time (registry.geography.estimated_minutes)."""
+        return estimated_minutes(self.km)
+
+
+class SpatialIndex:
+    """The k nearest points to a position, with a predicate, over a k-d tree on the sphere."""
+
+    def __init__(self, latitudes: Sequence[float], longitudes: Sequence[float]) -> None:
+        self.size = len(latitudes)
+        self.tree = cKDTree(unit_vectors(np.asarray(latitudes), np.asarray(longitudes)))
+
+    def nearest(
+        self,
+        latitude: float,
+        longitude: float,
+        k: int = 10,
+        radius_km: float | None = None,
+        accept: Callable[[int], bool] | None = None,
+    ) -> list[tuple[int, float]]:
+        """Up to `k` (index, km) pairs, nearest first, within `radius_km`, passing `accept`.
+
+        Asks the tree for more and more candidates until `k` pass or none are left: a rare
+        filter costs more queries, never a wrong answer. Ties are broken by index.
+        """
+        if not self.size or k <= 0:
+            return []
+        point = unit_vectors(np.array([latitude]), np.array([longitude]))[0]
+        bound = km_to_chord(radius_km) * (1 + 1e-12) if radius_km is not None else np.inf
+        asked = min(self.size, k if accept is None else 4 * k)
+        while True:
+            chords, indices = self.tree.query(point, k=asked, distance_upper_bound=bound)
+            chords, indices = np.atleast_1d(chords), np.atleast_1d(indices)
+            found = indices < self.size
+            kilometres = chord_to_km(chords[found])
+            pairs = sorted(zip(kilometres.tolist(), indices[found].tolist(), strict=True))
+            kept = [(i, km) for km, i in pairs if accept is None or accept(i)]
+            exhausted = asked >= self.size or not found.all()
+            if len(kept) >= k or exhausted:
+                return kept[:k]
+            asked = min(self.size, asked * 4)
+
+
+def brute_force_nearest(
+    latitudes: np.ndarray,
+    longitudes: np.ndarray,
+    latitude: float,
+    longitude: float,
+    k: int = 10,
+    radius_km: float | None = None,
+    mask: np.ndarray | None = None,
+) -> list[tuple[int, float]]:
+    """The reference answer: vectorised haversine over every point (for tests and benchmarks)."""
+    lat1, lon1 = np.radians(latitude), np.radians(longitude)
+    lat2, lon2 = np.radians(latitudes), np.radians(longitudes)
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    km = 2 * 6371.0088 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    keep = np.ones(len(km), dtype=bool) if mask is None else mask.copy()
+    if radius_km is not None:
+        keep &= km <= radius_km
+    candidates = np.flatnonzero(keep)
+    if len(candidates) > k:
+        candidates = candidates[np.argpartition(km[candidates], k - 1)[:k]]
+    order = sorted(candidates.tolist(), key=lambda i: (km[i], i))
+    return [(i, float(km[i])) for i in order[:k]]
 
 
 @dataclass
 class PlaceIndex:
-    """All places of one store, searchable by name, commune or postcode."""
+    """All places of one store: text search, near-home search."""
 
-    store: Store
+    store: Store | None
     entries: list[PlaceEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.located = [e for e in self.entries if e.latitude is not None]
+        self.spatial = SpatialIndex(
+            [e.latitude for e in self.located],  # type: ignore[misc]
+            [e.longitude for e in self.located],  # type: ignore[misc]
+        )
+        self.by_id = {e.id: e for e in self.entries}
 
     @classmethod
     def build(cls, store: Store, minter: Minter) -> PlaceIndex:
-        """Read every place of `store` once."""
-        grouped: dict[str, dict[str, object]] = {}
-        for row in store.select(queries.load("place-index")):
-            place_id = minter.local_id(str(row["place"]), "lieu")
+        """Read every place of `store` once (two queries)."""
+        tags: dict[str, set[str]] = defaultdict(set)
+        typology_labels: dict[str, set[str]] = defaultdict(set)
+        registry, quality, geo = (minter.graph(g) for g in ("registry", "quality", "geo"))
+        for row in store.select(queries.load("place-tags"), default_graphs=[registry, quality]):
+            place, kind, tag = str(row["place"]), str(row["kind"]), str(row["tag"])
+            tags[place].add(f"{_TAG_KIND[kind]}:{local_name(tag)}")
+            if kind == "typology":
+                typology_labels[place].add(label(tag))
+        entries = []
+        for row in store.select(queries.load("place-index"), default_graphs=[registry, geo]):
+            iri = str(row["place"])
+            place_id = minter.local_id(iri, "lieu")
             if place_id is None:
                 continue
-            entry = grouped.setdefault(place_id, {"typologies": set(), **row})
-            if "typology" in row:
-                entry["typologies"].add(label(str(row["typology"])))  # type: ignore[attr-defined]
-        entries = []
-        for place_id, values in grouped.items():
-            name, locality = str(values["name"]), str(values.get("locality", ""))
-            postcode = str(values.get("postcode", ""))
-            lat, lon = values.get("latitude"), values.get("longitude")
+            name, locality = str(row["name"]), str(row.get("locality", ""))
+            postcode = str(row.get("postcode", ""))
+
+            def code(key: str, kind: str, values: dict[str, object] = row) -> str:
+                return minter.local_id(str(values[key]), kind) or "" if key in values else ""
+
+            lat, lon = row.get("latitude"), row.get("longitude")
             entries.append(
                 PlaceEntry(
                     id=place_id,
                     name=name,
                     locality=locality,
                     postcode=postcode,
-                    region=str(values.get("region", "")),
-                    typologies=tuple(sorted(values["typologies"])),  # type: ignore[call-overload]
+                    region=str(row.get("regionName", "")),
+                    typologies=tuple(sorted(typology_labels[iri])),
                     latitude=float(str(lat)) if lat is not None else None,
                     longitude=float(str(lon)) if lon is not None else None,
                     keys=f"{fold(name)} | {fold(locality)} | {postcode}",
+                    commune=code("commune", "commune"),
+                    arrondissement=code("arrondissement", "commune"),
+                    departement=code("departement", "departement"),
+                    region_code=code("region", "region"),
+                    precision=local_name(str(row["precision"])) if "precision" in row else "",
+                    status=local_name(str(row["status"])) if "status" in row else "",
+                    opening_hours=str(row.get("hours", "")),
+                    tags=frozenset(tags[iri]),
                 )
             )
         entries.sort(key=lambda e: (fold(e.name), e.id))
@@ -80,6 +278,22 @@ class PlaceIndex:
         found = [e for e in self.entries if all(w in e.keys for w in words)]
         found.sort(key=lambda e: (wanted not in (fold(e.locality), fold(e.name)), fold(e.name)))
         return len(found), found[:limit]
+
+    def near(
+        self,
+        latitude: float,
+        longitude: float,
+        k: int = 10,
+        radius_km: float | None = None,
+        filters: Filters | None = None,
+    ) -> list[Hit]:
+        """The `k` nearest places passing `filters`, within `radius_km`, nearest first."""
+        chosen = filters or Filters()
+        located = self.located
+        pairs = self.spatial.nearest(
+            latitude, longitude, k, radius_km, lambda i: chosen.accepts(located[i])
+        )
+        return [Hit(located[i], km) for i, km in pairs]
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import socket
@@ -12,9 +13,8 @@ import pytest
 from rdflib import Graph
 from rdflib.term import Node
 
-from harvesters import HARVESTERS, HarvestReport, run_harvest
+from harvesters import HarvestReport, harvest_source
 from harvesters.config import load_sources
-from registry.iris import Minter
 from registry.publication import publish
 from registry.settings import Settings
 from registry.store import OxigraphStore
@@ -57,7 +57,14 @@ def mirror(tmp_path: Path) -> Path:
     root = tmp_path / "mirror"
     (root / "cget-tiers-lieux-2019").mkdir(parents=True)
     shutil.copy(DATA / "harvesters/cget/listing.csv", root / CGET_CSV)
-    shutil.copytree(DATA / "harvesters/decoupage", root / "geo-decoupage-administratif")
+    geo, cog = DATA / "harvesters/geographie", root / "geo-decoupage-administratif"
+    cog.mkdir()
+    for name in ("regions.json", "departements.json"):
+        shutil.copy(geo / name, cog / name)
+    for name in ("communes.json", "epci.json"):  # stored gzip-compressed, as in the real mirror
+        (cog / f"{name}.gz").write_bytes(gzip.compress((geo / name).read_bytes()))
+    (root / "geo-laposte-hexasmal-2022").mkdir()
+    shutil.copy(geo / "laposte_hexasmal.csv", root / "geo-laposte-hexasmal-2022")
     return root
 
 
@@ -82,16 +89,14 @@ def settings(tmp_path: Path, mirror: Path) -> Settings:
 
 def harvest(store: OxigraphStore, settings: Settings, source_id: str) -> HarvestReport:
     """Run one configured source's harvester into `store`."""
-    source = load_sources()[source_id]
-    harvester = HARVESTERS[source.harvester](source, Minter(settings.base_uri))
-    return run_harvest(harvester, store, settings)
+    return harvest_source(load_sources()[source_id], store, settings)
 
 
 @pytest.fixture
 def loaded_store(settings: Settings) -> OxigraphStore:
     """An in-memory store holding the fixture sources, published."""
     store = OxigraphStore(None)
-    harvest(store, settings, "cog-regions-departements")
+    harvest(store, settings, "geographie")
     harvest(store, settings, "cget-2019")
     publish(store, settings)
     return store

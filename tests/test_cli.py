@@ -23,7 +23,7 @@ def run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def test_sources_lists_configured_sources(run: CliRunner) -> None:
     result = run.invoke(cli, ["sources"])
     assert result.exit_code == 0
-    assert "cget-2019" in result.output and "cog-regions-departements" in result.output
+    assert "cget-2019" in result.output and "geographie" in result.output
 
 
 def test_harvest_all_reports_each_source_and_goes_on_after_a_failure(run: CliRunner) -> None:
@@ -31,7 +31,7 @@ def test_harvest_all_reports_each_source_and_goes_on_after_a_failure(run: CliRun
     assert harvest.exit_code == 2  # the fixture mirror lacks most sources: each is a failure
     summaries = [line.split(":")[0] for line in harvest.stdout.splitlines() if " records, " in line]
     bundled = ["lieux-documentes", "annuaires-paca-2012"]  # shipped: no mirror needed
-    assert sorted(summaries) == sorted(["cget-2019", "cog-regions-departements", *bundled])
+    assert sorted(summaries) == sorted(["cget-2019", "geographie", *bundled])
     failures = [line.split(":")[0] for line in harvest.stderr.splitlines() if "échec" in line]
     expected = {s.id for s in load_sources().values() if s.in_all and s.mirror} - set(summaries)
     assert set(failures) == expected
@@ -39,7 +39,7 @@ def test_harvest_all_reports_each_source_and_goes_on_after_a_failure(run: CliRun
 
 
 def test_harvest_publish_query_validate(run: CliRunner) -> None:
-    harvest = run.invoke(cli, ["harvest", "cog-regions-departements", "cget-2019"])
+    harvest = run.invoke(cli, ["harvest", "geographie", "cget-2019"])
     assert harvest.exit_code == 0, harvest.output
     lines = harvest.stdout.splitlines()
     assert any(line.startswith("cget-2019: 5 records, 3 rejected, 6 warnings, ") for line in lines)

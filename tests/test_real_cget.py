@@ -32,7 +32,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[OxigraphStore, Setti
         base_uri="http://registre.test/",
     )
     store = OxigraphStore(None)
-    harvest(store, settings, "cog-regions-departements")
+    harvest(store, settings, "geographie")
     report = harvest(store, settings, "cget-2019")
     publish(store, settings)
     return store, settings, report

@@ -38,7 +38,7 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}/"
     settings = replace(settings, base_uri=base)
     store = open_store(settings)
-    harvest(store, settings, "cog-regions-departements")
+    harvest(store, settings, "geographie")
     harvest(store, settings, "cget-2019")
     publish(store, settings)
     del store
