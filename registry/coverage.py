@@ -18,8 +18,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 import numpy as np
 
@@ -171,16 +173,16 @@ def derive_coverage(
     return Coverage(params, communes, territories, neighbours, place_counts, seconds)
 
 
+def _other_than(position: int) -> Callable[[int], bool]:
+    return lambda index: index != position
+
+
 def _neighbours(index: PlaceIndex) -> dict[str, tuple[PlaceEntry, float]]:
     """Each located place's nearest other located place."""
     found = {}
     for position, entry in enumerate(index.located):
-        pairs = index.spatial.nearest(
-            entry.latitude,
-            entry.longitude,
-            k=1,
-            accept=lambda i, me=position: i != me,  # type: ignore[arg-type]
-        )
+        latitude, longitude = cast(float, entry.latitude), cast(float, entry.longitude)
+        pairs = index.spatial.nearest(latitude, longitude, k=1, accept=_other_than(position))
         if pairs:
             other, km = pairs[0]
             found[entry.id] = (index.located[other], km)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -146,9 +147,9 @@ def unit_vectors(latitudes: np.ndarray, longitudes: np.ndarray) -> np.ndarray:
     return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
 
 
-def chord_to_km(chord: np.ndarray | float) -> np.ndarray | float:
-    """Great-circle kilometres of a chord length on the unit sphere."""
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.asarray(chord) / 2))
+def chord_to_km(chord: np.ndarray) -> np.ndarray:
+    """Great-circle kilometres of chord lengths on the unit sphere."""
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.asarray(chord) / 2)))
 
 
 def km_to_chord(km: float) -> float:
@@ -186,6 +187,7 @@ class Gazetteer:
                 self.by_name[_compact(name_key(name))].append(commune)
             for old in commune.former_codes:
                 self.aliases.setdefault(old, commune.code)
+        self.sorted_names = sorted(self.by_name)
         # the finest units with a centroid: arrondissements rather than Paris, Lyon, Marseille
         self.located = [
             c
@@ -320,3 +322,84 @@ def estimated_minutes(km: float) -> int:
 def km_within_minutes(minutes: float) -> float:
     """The crow-flies distance whose estimated travel time is `minutes`."""
     return minutes / 60 * AVERAGE_SPEED_KMH / DETOUR_FACTOR
+
+
+@dataclass(frozen=True)
+class Centre:
+    """Where a near-home search starts: a point and what it is."""
+
+    latitude: float
+    longitude: float
+    label: str
+    commune: Commune | None = None
+
+
+_COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+_POSTCODE = re.compile(r"\b(\d{5})\b")
+
+
+def suggest(gazetteer: Gazetteer, text: str, limit: int = 10) -> list[Commune]:
+    """Communes whose name starts with `text` (folded), or whose postcode does; biggest first.
+
+    For autocompletion: "st eti" finds Saint-Étienne, "330" the communes of 330xx postcodes.
+    """
+    key = _compact(name_key(text)) if text.strip() else ""
+    if not key:
+        return []
+    if key.isdigit():
+        found = {
+            c.code: c
+            for postcode, communes in gazetteer.by_postcode.items()
+            if postcode.startswith(key)
+            for c in communes
+        }
+        ranked = sorted(found.values(), key=lambda c: (-c.population, c.code))
+        return ranked[:limit]
+    exact = gazetteer.by_name.get(key, [])
+    names = gazetteer.sorted_names
+    prefixed = []
+    for position in range(bisect_left(names, key), len(names)):
+        if not names[position].startswith(key):
+            break
+        prefixed.extend(gazetteer.by_name[names[position]])
+    ranked = sorted(
+        {c.code: c for c in prefixed}.values(),
+        key=lambda c: (c not in exact, -c.population, c.code),
+    )
+    return ranked[:limit]
+
+
+def find_centre(gazetteer: Gazetteer, text: str) -> Centre | None:
+    """The point a user means: "lat, lon", a postcode, a commune name, or an address with one.
+
+    An address is located at the centroid of its commune (postcode and name), not geocoded.
+    """
+    if match := _COORDINATES.match(text):
+        latitude, longitude = float(match[1]), float(match[2])
+        if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+            return Centre(latitude, longitude, f"{latitude:.5f}, {longitude:.5f}")
+        return None
+    if match := _POSTCODE.search(text):
+        postcode = match[1]
+        after = text[match.end() :].strip(" ,")
+        before = text[: match.start()].strip(" ,").rsplit(",", 1)[-1].strip()
+        resolution = None
+        for name in (after, before):
+            found = gazetteer.resolve(postcode=postcode, name=name) if name else None
+            if found is not None and found.method in (BY_POSTCODE_AND_NAME, BY_NAME_IN_DEPARTEMENT):
+                resolution = found
+                break
+        resolution = resolution or gazetteer.resolve(postcode=postcode)
+        if resolution is None:
+            return None
+        return centre_of(resolution.arrondissement or resolution.commune, postcode)
+    named = suggest(gazetteer, text, limit=1)
+    return centre_of(named[0]) if named else None
+
+
+def centre_of(commune: Commune, postcode: str = "") -> Centre | None:
+    """The centroid of a commune as a search centre (None when it has none)."""
+    if commune.latitude is None or commune.longitude is None:
+        return None
+    shown = postcode or (commune.postcodes[0] if commune.postcodes else commune.departement)
+    return Centre(commune.latitude, commune.longitude, f"{commune.name} ({shown})", commune)

@@ -7,6 +7,7 @@ holds about half a million triples, which rdflib would take tens of seconds to b
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 
@@ -122,10 +123,10 @@ def _commune(add, commune: Commune, minter: Minter) -> None:  # type: ignore[no-
 def load_gazetteer(store: Store, minter: Minter) -> Gazetteer:
     """The gazetteer the `geo` graph of `store` holds (empty when no geography was harvested)."""
 
-    def code_of(row: dict[str, object], key: str, kind: str) -> str:
+    def code_of(row: Mapping[str, object], key: str, kind: str) -> str:
         return minter.local_id(str(row[key]), kind) or "" if key in row else ""
 
-    def number(row: dict[str, object], key: str) -> float | None:
+    def number(row: Mapping[str, object], key: str) -> float | None:
         return float(str(row[key])) if key in row else None
 
     geo = minter.graph("geo")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from .coverage import coverage_ntriples, derive_coverage
 from .criteria import AssessmentReport, assess
 from .errors import NotPublished, StoreUnavailable
 from .geography_rdf import load_gazetteer
+from .indexes import index_path, save_indexes
 from .iris import Minter
 from .namespaces import RDF, TL
 from .reconcile import build_registry
@@ -53,10 +55,15 @@ def publish(store: OxigraphStore, settings: Settings) -> PublishReport:
         {minter.graph("registry"): registry, minter.graph("vocabulary"): vocabulary_graph()}
     )
     criteria = assess_and_store(store, settings)
-    coverage = derive_coverage(gazetteer, PlaceIndex.build(store, minter))
+    index = PlaceIndex.build(store, minter)
+    coverage = derive_coverage(gazetteer, index)
     store.rebuild_graphs({minter.graph("coverage"): coverage_ntriples(coverage, minter)})
     places = registry.count(f" <{RDF.type}> <{TL.TiersLieu}> .".encode())
-    snapshot = snapshot_store(store, settings) if store.path is not None else None
+    snapshot = None
+    if store.path is not None:
+        snapshot = snapshot_store(
+            store, settings, lambda path: save_indexes(path, index, gazetteer)
+        )
     return PublishReport(places, snapshot, time.perf_counter() - clock, criteria)
 
 
@@ -68,13 +75,21 @@ def assess_and_store(store: OxigraphStore, settings: Settings) -> AssessmentRepo
     return report
 
 
-def snapshot_store(store: OxigraphStore, settings: Settings) -> Path:
-    """Checkpoint `store` into a new snapshot directory and point `current` at it."""
+def snapshot_store(
+    store: OxigraphStore,
+    settings: Settings,
+    save_index: Callable[[Path], None] = lambda path: None,
+) -> Path:
+    """Checkpoint `store` into a new snapshot directory and point `current` at it.
+
+    `save_index` writes the snapshot's indexes (registry.indexes) before `current` moves.
+    """
     folder = settings.data_path / "snapshots"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / stamp
     store.backup(target)
+    save_index(index_path(target))
     pointer = settings.data_path / "current"
     partial = pointer.with_suffix(".partial")
     partial.write_text(stamp + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -237,7 +237,7 @@ class PlaceIndex:
             name, locality = str(row["name"]), str(row.get("locality", ""))
             postcode = str(row.get("postcode", ""))
 
-            def code(key: str, kind: str, values: dict[str, object] = row) -> str:
+            def code(key: str, kind: str, values: Mapping[str, object] = row) -> str:
                 return minter.local_id(str(values[key]), kind) or "" if key in values else ""
 
             lat, lon = row.get("latitude"), row.get("longitude")

@@ -28,9 +28,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from . import errors, pages, resources, sparql, vocab
+    from . import api, errors, pages, resources, sparql, vocab
 
-    for module in (pages, resources, sparql, vocab):
+    for module in (pages, resources, sparql, vocab, api):
         app.register_blueprint(module.bp)
     errors.register(app)
     return app

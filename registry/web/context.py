@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ..geography import Gazetteer
+from ..geography_rdf import load_gazetteer
+from ..indexes import index_path, load_indexes
 from ..iris import Minter
 from ..publication import SnapshotFollower
 from ..search import PlaceIndex
@@ -31,11 +34,28 @@ def minter() -> Minter:
     return Minter(settings().base_uri)
 
 
-def place_index() -> PlaceIndex:
-    """The search index of the store being served, rebuilt when the snapshot changes."""
+def _indexes() -> tuple[PlaceIndex, Gazetteer]:
+    """The place index and gazetteer of the store being served, reloaded with the snapshot.
+
+    Read from the file `publish` saved beside the snapshot; built from the store otherwise.
+    """
     current = store()
-    cached: PlaceIndex | None = current_app.extensions.get("tl.index")
-    if cached is None or cached.store is not current:
-        cached = PlaceIndex.build(current, minter())
-        current_app.extensions["tl.index"] = cached
-    return cached
+    cached: tuple[Store, PlaceIndex, Gazetteer] | None = current_app.extensions.get("tl.indexes")
+    if cached is None or cached[0] is not current:
+        path = getattr(current, "path", None)
+        loaded = load_indexes(index_path(path), current) if path is not None else None
+        if loaded is None:
+            loaded = (PlaceIndex.build(current, minter()), load_gazetteer(current, minter()))
+        cached = (current, *loaded)
+        current_app.extensions["tl.indexes"] = cached
+    return cached[1], cached[2]
+
+
+def gazetteer() -> Gazetteer:
+    """The communes of the store being served."""
+    return _indexes()[1]
+
+
+def place_index() -> PlaceIndex:
+    """The search index of the store being served."""
+    return _indexes()[0]
