@@ -197,7 +197,9 @@ def brute_force_nearest(
         keep &= km <= radius_km
     candidates = np.flatnonzero(keep)
     if len(candidates) > k:
-        candidates = candidates[np.argpartition(km[candidates], k - 1)[:k]]
+        # everything as near as the k-th nearest, so that ties are broken by index as ours are
+        kth = km[candidates][np.argpartition(km[candidates], k - 1)[k - 1]]
+        candidates = candidates[km[candidates] <= kth]
     order = sorted(candidates.tolist(), key=lambda i: (km[i], i))
     return [(i, float(km[i])) for i in order[:k]]
 

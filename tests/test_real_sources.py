@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from harvesters import HARVESTERS, HarvestReport, run_harvest
+from harvesters import HARVESTERS, HarvestReport, harvest_source, run_harvest
 from harvesters.config import load_sources
 from harvesters.mapping import load_mapping, personal_first
 from harvesters.parsing import get, read_rows
@@ -41,8 +41,7 @@ def harvested(
     reports = {}
     for source in personal_first(list(load_sources().values())):
         if source.in_all and (source.mirror or source.bundled):
-            harvester = HARVESTERS[source.harvester](source, Minter(settings.base_uri))
-            reports[source.id] = run_harvest(harvester, store, settings)
+            reports[source.id] = harvest_source(source, store, settings)
     return store, reports, settings
 
 

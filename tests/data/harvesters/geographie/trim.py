@@ -37,7 +37,8 @@ def km(a, b):
 with (mirror / "geo-laposte-hexasmal-2022/laposte_hexasmal.csv").open(encoding="utf-8") as f:
     header, *rows = list(csv.reader(f, delimiter=";"))
 point = {r[0]: (float(r[5]), float(r[6])) for r in rows if r[5]}
-communes = json.load(gzip.open(mirror / "geo-decoupage-administratif/communes.json.gz", "rt"))
+with gzip.open(mirror / "geo-decoupage-administratif/communes.json.gz", "rt") as f:
+    communes = json.load(f)
 near = {
     c["code"]
     for c in communes
@@ -49,7 +50,8 @@ kept = [c for c in communes if c["code"] in near or c.get("chefLieu") in near]
 (here / "communes.json").write_text(
     json.dumps(kept, ensure_ascii=False, indent=0), encoding="utf-8"
 )
-epcis = json.load(gzip.open(mirror / "geo-decoupage-administratif/epci.json.gz", "rt"))
+with gzip.open(mirror / "geo-decoupage-administratif/epci.json.gz", "rt") as f:
+    epcis = json.load(f)
 trimmed = []
 for e in epcis:
     members = [m for m in e["membres"] if m["code"] in near]
