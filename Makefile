@@ -37,6 +37,10 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
+# Benchmarks (not tests): one line each, reports in var/bench/ (bench/README.md).
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.near_home
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

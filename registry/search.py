@@ -138,11 +138,16 @@ class Hit:
 
 
 class SpatialIndex:
-    """The k nearest points to a position, with a predicate, over a k-d tree on the sphere."""
+    """The k nearest points to a position, filtered, over a k-d tree on the sphere."""
+
+    # A filter that keeps at most this many points is answered by scanning them (vectorised):
+    # cheaper than widening the tree query until enough of them turn up.
+    SCAN_BELOW = 16384
 
     def __init__(self, latitudes: Sequence[float], longitudes: Sequence[float]) -> None:
         self.size = len(latitudes)
-        self.tree = cKDTree(unit_vectors(np.asarray(latitudes), np.asarray(longitudes)))
+        self.points = unit_vectors(np.asarray(latitudes), np.asarray(longitudes))
+        self.tree = cKDTree(self.points)
 
     def nearest(
         self,
@@ -151,28 +156,74 @@ class SpatialIndex:
         k: int = 10,
         radius_km: float | None = None,
         accept: Callable[[int], bool] | None = None,
+        mask: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
-        """Up to `k` (index, km) pairs, nearest first, within `radius_km`, passing `accept`.
+        """Up to `k` (index, km) pairs, nearest first, within `radius_km`, in `mask`, `accept`ed.
 
-        Asks the tree for more and more candidates until `k` pass or none are left: a rare
-        filter costs more queries, never a wrong answer. Ties are broken by index.
+        `mask` (booleans, one per point) is the vectorised part of a filter; `accept` the rest,
+        tested on candidates only. A selective mask is answered by scanning the points it keeps;
+        otherwise the tree is asked for more and more candidates until `k` pass or none are
+        left. Either way the answer is exact. Ties are broken by index.
         """
         if not self.size or k <= 0:
             return []
         point = unit_vectors(np.array([latitude]), np.array([longitude]))[0]
         bound = km_to_chord(radius_km) * (1 + 1e-12) if radius_km is not None else np.inf
-        asked = min(self.size, k if accept is None else 4 * k)
+        if mask is not None and np.count_nonzero(mask) <= self.SCAN_BELOW:
+            return self._scan(point, np.flatnonzero(mask), k, radius_km, accept)
+        asked = min(self.size, k if accept is None and mask is None else 4 * k)
         while True:
             chords, indices = self.tree.query(point, k=asked, distance_upper_bound=bound)
             chords, indices = np.atleast_1d(chords), np.atleast_1d(indices)
             found = indices < self.size
-            kilometres = chord_to_km(chords[found])
-            pairs = sorted(zip(kilometres.tolist(), indices[found].tolist(), strict=True))
-            kept = [(i, km) for km, i in pairs if accept is None or accept(i)]
             exhausted = asked >= self.size or not found.all()
-            if len(kept) >= k or exhausted:
+            chords, indices = chords[found], indices[found]
+            if mask is not None:
+                chords, indices = chords[mask[indices]], indices[mask[indices]]
+            kept = self._ordered(chords, indices, accept, radius_km)
+            # places tied with the k-th may lie beyond what the tree returned: ask for more
+            settled = len(kept) >= k and (not len(chords) or kept[k - 1][1] < _far(chords))
+            if settled or exhausted:
                 return kept[:k]
             asked = min(self.size, asked * 4)
+
+    def _scan(
+        self,
+        point: np.ndarray,
+        candidates: np.ndarray,
+        k: int,
+        radius_km: float | None,
+        accept: Callable[[int], bool] | None,
+    ) -> list[tuple[int, float]]:
+        chords = np.linalg.norm(self.points[candidates] - point, axis=1)
+        bound = km_to_chord(radius_km) * (1 + 1e-12) if radius_km is not None else np.inf
+        inside = chords <= bound  # (the exact radius in km is checked by _ordered)
+        chords, candidates = chords[inside], candidates[inside]
+        if accept is None and len(candidates) > k:
+            kth = np.partition(chords, k - 1)[k - 1]
+            keep = chords <= kth
+            chords, candidates = chords[keep], candidates[keep]
+        return self._ordered(chords, candidates, accept, radius_km)[:k]
+
+    @staticmethod
+    def _ordered(
+        chords: np.ndarray,
+        indices: np.ndarray,
+        accept: Callable[[int], bool] | None,
+        radius_km: float | None,
+    ) -> list[tuple[int, float]]:
+        """(index, km) pairs by distance then index, within the radius, that `accept` takes."""
+        pairs = sorted(zip(chord_to_km(chords).tolist(), indices.tolist(), strict=True))
+        return [
+            (i, km)
+            for km, i in pairs
+            if (radius_km is None or km <= radius_km) and (accept is None or accept(i))
+        ]
+
+
+def _far(chords: np.ndarray) -> float:
+    """The largest distance among the chords, in km, less a rounding margin."""
+    return float(chord_to_km(np.array([chords.max()]))[0]) - 1e-9
 
 
 def brute_force_nearest(
@@ -218,6 +269,28 @@ class PlaceIndex:
             [e.longitude for e in self.located],  # type: ignore[misc]
         )
         self.by_id = {e.id: e for e in self.entries}
+        self._tag_masks: dict[str, np.ndarray] = {}
+        self._open = np.array([e.is_open for e in self.located], dtype=bool)
+        self._criteria = np.array([e.criteria_met for e in self.located], dtype=np.int8)
+
+    def _tag_mask(self, tag: str) -> np.ndarray:
+        """Which located places carry `tag` (computed once per tag)."""
+        if tag not in self._tag_masks:
+            self._tag_masks[tag] = np.array([tag in e.tags for e in self.located], dtype=bool)
+        return self._tag_masks[tag]
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        """The located places passing every filter but the opening hours, as booleans."""
+        keep = self._open.copy() if filters.only_open else np.ones(len(self.located), bool)
+        for kind, codes in (("typologie", filters.typologies), ("label", filters.labels)):
+            if codes:
+                keep &= np.logical_or.reduce([self._tag_mask(f"{kind}:{c}") for c in codes])
+        for kind, codes in (("service", filters.services), ("critere", filters.criteria)):
+            for code in codes:
+                keep &= self._tag_mask(f"{kind}:{code}")
+        if filters.min_criteria:
+            keep &= self._criteria >= filters.min_criteria
+        return keep
 
     @classmethod
     def build(cls, store: Store, minter: Minter) -> PlaceIndex:
@@ -292,8 +365,10 @@ class PlaceIndex:
         """The `k` nearest places passing `filters`, within `radius_km`, nearest first."""
         chosen = filters or Filters()
         located = self.located
+        moment = chosen.open_now
+        accept = None if moment is None else (lambda i: located[i].open_at(moment) is True)
         pairs = self.spatial.nearest(
-            latitude, longitude, k, radius_km, lambda i: chosen.accepts(located[i])
+            latitude, longitude, k, radius_km, accept=accept, mask=self.mask(chosen)
         )
         return [Hit(located[i], km) for i, km in pairs]
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the registry (not timed tests): run with `make bench`, see bench/README.md."""
