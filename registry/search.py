@@ -140,9 +140,11 @@ class Hit:
 class SpatialIndex:
     """The k nearest points to a position, filtered, over a k-d tree on the sphere."""
 
-    # A filter that keeps at most this many points is answered by scanning them (vectorised):
-    # cheaper than widening the tree query until enough of them turn up.
+    # A filter that keeps few points (at most this many, and at most this share of them) is
+    # answered by scanning those (vectorised): cheaper than widening the tree query until
+    # enough of them turn up.
     SCAN_BELOW = 16384
+    SCAN_SHARE = 0.25
 
     def __init__(self, latitudes: Sequence[float], longitudes: Sequence[float]) -> None:
         self.size = len(latitudes)
@@ -169,7 +171,8 @@ class SpatialIndex:
             return []
         point = unit_vectors(np.array([latitude]), np.array([longitude]))[0]
         bound = km_to_chord(radius_km) * (1 + 1e-12) if radius_km is not None else np.inf
-        if mask is not None and np.count_nonzero(mask) <= self.SCAN_BELOW:
+        few = min(self.SCAN_BELOW, self.size * self.SCAN_SHARE)
+        if mask is not None and np.count_nonzero(mask) <= few:
             return self._scan(point, np.flatnonzero(mask), k, radius_km, accept)
         asked = min(self.size, k if accept is None and mask is None else 4 * k)
         while True:
