@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -344,16 +344,16 @@ def load_match_records(store: Store, minter: Minter, located: Located) -> list[M
             typologies[record].add(str(row["typology"]).rsplit("/", 1)[-1])
         rows.setdefault(record, dict(row))
     records = []
-    for record, row in rows.items():
+    for record, values in rows.items():
         resolution = located.resolutions.get(record)
         prefix = f"{minter.base}id/record/"
         dataset = record[len(prefix) :].split("/", 1)[0] if record.startswith(prefix) else ""
 
-        def text(key: str, values: dict[str, object] = row) -> str:
+        def text(key: str, values: Mapping[str, object] = values) -> str:
             return str(values[key]) if key in values else ""
 
-        latitude = float(text("latitude")) if "latitude" in row else None
-        longitude = float(text("longitude")) if "longitude" in row else None
+        latitude = float(text("latitude")) if "latitude" in values else None
+        longitude = float(text("longitude")) if "longitude" in values else None
         if latitude is None and resolution is not None:
             finest = resolution.arrondissement or resolution.commune
             latitude, longitude = finest.latitude, finest.longitude
@@ -367,7 +367,7 @@ def load_match_records(store: Store, minter: Minter, located: Located) -> list[M
                 commune=resolution.commune.code if resolution else "",
                 latitude=latitude,
                 longitude=longitude,
-                precise="latitude" in row and not text("precision").endswith("/commune"),
+                precise="latitude" in values and not text("precision").endswith("/commune"),
                 siret=text("siret"),
                 website=text("website"),
                 itinerant=text("itinerant") == "true",
