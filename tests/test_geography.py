@@ -295,3 +295,14 @@ def test_a_truncated_commune_file_quarantines_the_geography(
     # the geo graph is untouched; only the PROV record of the failed harvest was added
     assert len(after) > before
     assert len(load_gazetteer(store, Minter(settings.base_uri))) == len(fixture_communes())
+
+
+def test_every_resolution_method_is_a_concept_of_the_published_scheme() -> None:
+    from registry.geography import METHODS
+    from registry.namespaces import SKOS
+    from registry.vocabulary import vocabulary_graph
+
+    graph = vocabulary_graph()
+    scheme = RESOLUTION[""]
+    for method in METHODS:
+        assert (RESOLUTION[method], SKOS.inScheme, scheme) in graph, method
