@@ -39,3 +39,7 @@ class QueryRejected(RegistryError):
 
 class NotPublished(RegistryError):
     """Raised when the site is asked for data before any `tierslieux publish`."""
+
+
+class ConfigurationError(RegistryError):
+    """A configuration or curation file the registry cannot use (the message says where)."""

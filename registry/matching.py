@@ -31,10 +31,13 @@ from .store import Store
 from .vocabulary import fold
 
 MATCH = 0.6
+SAME_SOURCE_MATCH = 0.85  # two records of one source: the source says they are two places
 UNSURE = 0.45
 NEAR_KM = 2.0
-FAR_KM = 25.0
-NEIGHBOUR_KM = 5.0  # two communes this far apart are two places, whatever the names say
+FAR_KM = 25.0  # two communes this far apart are two places, whatever the names say
+NEIGHBOUR_KM = 5.0
+NEUTRAL_NAME = 0.5
+SMALL_COMMUNE = 50_000  # inhabitants: below, a name that only names the commune still counts
 NAME_BLOCK = 70  # same-commune pairs whose names score below this are not compared
 
 # Words every place of a kind carries: they say nothing about which place it is.
@@ -44,7 +47,7 @@ GENERIC_WORDS = {
     "publique", "numerique", "epn", "cyber", "base", "cyberbase", "point", "relais",
     "coworking", "co", "working", "fablab", "fab", "lab", "de", "du", "des", "d", "la", "le",
     "les", "l", "et", "a", "au", "aux", "en", "sur", "the", "bus", "itinerant", "itinerante",
-    "antenne", "agence", "communaute", "communes", "commune", "cc",
+    "antenne", "agence", "communaute", "communes", "commune", "cc", "pays",
 }  # fmt: skip
 # Website hosts that many places share: the same one says nothing.
 SHARED_HOSTS = {
@@ -84,12 +87,19 @@ class MatchRecord:
     website: str = ""
     itinerant: bool = False
     typologies: frozenset[str] = frozenset()
+    commune_name: str = ""
+    commune_population: int = 0
     key: str = field(default="", compare=False)  # the source's id: never used to match
 
     @property
     def name_key(self) -> str:
-        """The distinctive words of the name, folded."""
-        return distinctive(self.name) or fold(self.name)
+        """The distinctive words of the name, folded, without the commune's name.
+
+        "Fablab Marseille" and "Commune de Marseille" say only where they are: their key is
+        empty, and their names are no evidence either way.
+        """
+        commune = set(distinctive(self.commune_name).split())
+        return " ".join(w for w in distinctive(self.name).split() if w not in commune)
 
     @property
     def domain(self) -> str:
@@ -112,6 +122,14 @@ STREET_ABBREVIATIONS = (
     ("pl", "place"), ("av", "avenue"), ("bd", "boulevard"), ("r", "rue"), ("che", "chemin"),
     ("rte", "route"), ("imp", "impasse"), ("st", "saint"), ("ste", "sainte"),
 )  # fmt: skip
+
+
+def _compact(name: str) -> str:
+    """A name's distinctive words without spaces, abbreviations expanded ("St" → "saint")."""
+    return "".join(_ABBREVIATIONS.get(w, w) for w in distinctive(name).split())
+
+
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 
 
 def street_key(street: str) -> str:
@@ -144,7 +162,19 @@ def compare(a: MatchRecord, b: MatchRecord) -> Evidence:
     far_apart = km is not None and km > FAR_KM and not roaming
     if not same_commune and a.commune and b.commune and far_apart:
         return Evidence(0.0, (), "communes différentes et éloignées")
-    name = fuzz.token_set_ratio(a.name_key, b.name_key) / 100
+    if a.name_key and b.name_key:
+        name = fuzz.token_set_ratio(a.name_key, b.name_key) / 100
+    elif (
+        same_commune
+        and not a.name_key
+        and not b.name_key
+        and a.commune_population < SMALL_COMMUNE
+        and (not a.typologies or not b.typologies or a.typologies & b.typologies)
+        and fuzz.partial_ratio(_compact(a.name), _compact(b.name)) >= 90
+    ):
+        name = 1.0  # "France services Condat" twice: a small commune has one such place
+    else:
+        name = NEUTRAL_NAME  # a name that only says where the place is
     score = 0.45 * name
     if name >= 0.95 and len(a.name_key) >= 4:
         score += 0.05  # the same distinctive name, not just alike
@@ -167,7 +197,9 @@ def compare(a: MatchRecord, b: MatchRecord) -> Evidence:
     if km is not None and a.precise and b.precise:
         # within one commune a far position is more likely a geocoding error than a second place
         far = 0.0 if same_commune or roaming else -0.1
-        score += 0.15 if km < 0.1 else 0.1 if km < 0.5 else 0.03 if km < 2 else far
+        score += (
+            0.2 if km < 0.02 else 0.15 if km < 0.1 else 0.1 if km < 0.5 else 0.03 if km < 2 else far
+        )
         reasons.append(f"{km:.2f} km")
     if a.itinerant != b.itinerant:  # buses change status between vintages: weak evidence only
         score -= 0.05
@@ -220,8 +252,9 @@ def candidate_pairs(records: Sequence[MatchRecord]) -> set[tuple[int, int]]:
             pairs.add((min(a, b), max(a, b)))
     by_name: dict[str, list[int]] = defaultdict(list)
     for i, record in enumerate(records):
-        if len(record.name_key) >= 4:
-            by_name[record.name_key].append(i)
+        whole = _compact(record.name)
+        if len(whole) >= 4:
+            by_name[whole].append(i)
     for members in by_name.values():  # same distinctive name, in neighbouring communes
         for x, a in enumerate(members):
             for b in members[x + 1 :]:
@@ -236,7 +269,7 @@ def candidate_pairs(records: Sequence[MatchRecord]) -> set[tuple[int, int]]:
     for members in by_commune.values():
         if len(members) < 2:
             continue
-        names = [records[i].name_key for i in members]
+        names = [records[i].name_key or _compact(records[i].name) for i in members]
         scores = process.cdist(names, names, scorer=fuzz.token_set_ratio, score_cutoff=NAME_BLOCK)
         for x, y in zip(*np.nonzero(np.triu(scores, 1)), strict=True):
             a, b = members[int(x)], members[int(y)]
@@ -281,6 +314,15 @@ def match_across(
         taken_left[i] = j
         taken_right.add(j)
     return taken_left
+
+
+def _twice(a: MatchRecord, b: MatchRecord, evidence: Evidence) -> bool:
+    """Whether one source lists the same place twice: same name, same spot, a sure match."""
+    if evidence.score < SAME_SOURCE_MATCH or a.latitude is None or b.latitude is None:
+        return False
+    km = _distance(a, b)
+    same_name = fuzz.token_set_ratio(fold(a.name), fold(b.name)) >= 95
+    return same_name and km is not None and km < 0.1
 
 
 def cluster(
@@ -328,8 +370,13 @@ def cluster(
     for a, b in same:
         join(a, b, forced=True)
     for decision in decisions:
-        if decision.evidence.score >= threshold and not decision.evidence.veto:
-            join(decision.a, decision.b, forced=False)
+        if decision.evidence.score < threshold or decision.evidence.veto:
+            continue
+        if records[decision.a].dataset == records[decision.b].dataset and not _twice(
+            records[decision.a], records[decision.b], decision.evidence
+        ):
+            continue  # a source's own two records are two places unless plainly repeated
+        join(decision.a, decision.b, forced=False)
     groups = [sorted(group) for group in members.values()]
     return sorted(groups)
 
@@ -365,6 +412,8 @@ def load_match_records(store: Store, minter: Minter, located: Located) -> list[M
                 street=text("street"),
                 postcode=text("postcode"),
                 commune=resolution.commune.code if resolution else "",
+                commune_name=resolution.commune.name if resolution else "",
+                commune_population=resolution.commune.population if resolution else 0,
                 latitude=latitude,
                 longitude=longitude,
                 precise="latitude" in values and not text("precision").endswith("/commune"),

@@ -169,6 +169,12 @@ class TL(DefinedNamespace):
     qualifiedCriteriaMin: URIRef
     detourFactor: URIRef
     averageSpeedKmh: URIRef
+    PlaceIdentifier: URIRef
+    mintedAt: URIRef
+    idStatus: URIRef
+    idStatusDate: URIRef
+    withdrawalReason: URIRef
+    curatorDecision: URIRef
 
 
 # schema.org in its http form, as schema.org's own RDF and most SPARQL datasets use it

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from .coverage import coverage_ntriples, derive_coverage
 from .criteria import AssessmentReport, assess
+from .curation import Decisions, load_decisions
 from .errors import NotPublished, StoreUnavailable
 from .geography_rdf import load_gazetteer
+from .identity import ledger_ntriples
 from .indexes import index_path, save_indexes
 from .iris import Minter
 from .namespaces import RDF, TL
@@ -38,22 +40,40 @@ class PublishReport:
     snapshot: Path | None
     seconds: float
     criteria: AssessmentReport
+    records: int = 0
+    uncertain: int = 0
+    report: Path | None = None  # the uncertain pairs, for curators
 
     def summary(self) -> str:
         """One line for the CLI."""
         where = f" → {self.snapshot}" if self.snapshot else ""
-        return f"publication : {self.places} lieux{where}, {self.seconds:.1f} s"
+        line = f"publication : {self.places} lieux ({self.records} fiches){where}, "
+        line += f"{self.seconds:.1f} s"
+        if self.report is not None:
+            line += f"\n  {self.uncertain} paires incertaines à trancher : {self.report}"
+        return line
 
 
-def publish(store: OxigraphStore, settings: Settings) -> PublishReport:
-    """Rebuild the registry, vocabulary and quality graphs; snapshot the store when on disk."""
+def publish(
+    store: OxigraphStore, settings: Settings, decisions: Decisions | None = None
+) -> PublishReport:
+    """Rebuild the registry, vocabulary and quality graphs; snapshot the store when on disk.
+
+    `decisions` are the curators' (default: curation/decisions.toml).
+    """
     clock = time.perf_counter()
     minter = Minter(settings.base_uri)
     gazetteer = load_gazetteer(store, minter)
-    registry = build_registry(store, minter, gazetteer)
+    chosen = decisions if decisions is not None else load_decisions(minter)
+    registry, reconciliation = build_registry(store, minter, gazetteer, chosen)
     store.rebuild_graphs(
-        {minter.graph("registry"): registry, minter.graph("vocabulary"): vocabulary_graph()}
+        {
+            minter.graph("registry"): registry,
+            minter.graph("identifiers"): ledger_ntriples(reconciliation.ledger, minter),
+            minter.graph("vocabulary"): vocabulary_graph(),
+        }
     )
+    report = _write_uncertain(settings, reconciliation.report_csv())
     criteria = assess_and_store(store, settings)
     index = PlaceIndex.build(store, minter)
     coverage = derive_coverage(gazetteer, index)
@@ -64,7 +84,19 @@ def publish(store: OxigraphStore, settings: Settings) -> PublishReport:
         snapshot = snapshot_store(
             store, settings, lambda path: save_indexes(path, index, gazetteer)
         )
-    return PublishReport(places, snapshot, time.perf_counter() - clock, criteria)
+    records = sum(len(g) for g in reconciliation.groups)
+    seconds = time.perf_counter() - clock
+    uncertain = len(reconciliation.uncertain)
+    return PublishReport(places, snapshot, seconds, criteria, records, uncertain, report)
+
+
+def _write_uncertain(settings: Settings, text: str) -> Path:
+    """Write the uncertain pairs' CSV under `{data_dir}/reports/rapprochement/`."""
+    folder = settings.data_path / "reports" / "rapprochement"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-paires-incertaines.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def assess_and_store(store: OxigraphStore, settings: Settings) -> AssessmentReport:

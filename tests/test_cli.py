@@ -46,7 +46,7 @@ def test_harvest_publish_query_validate(run: CliRunner) -> None:
     assert "  rejet 3 (ligne 4) : La fiche n'a pas de nom." in lines
     published = run.invoke(cli, ["publish"])
     assert published.exit_code == 0
-    assert published.output.splitlines()[1].startswith("publication : 5 lieux → ")
+    assert published.output.splitlines()[1].startswith("publication : 5 lieux (5 fiches) → ")
     query = Path(__file__).parent.parent / "docs/queries/places-by-region.rq"
     table = run.invoke(cli, ["query", str(query)])
     assert table.exit_code == 0

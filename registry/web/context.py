@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from .. import queries
 from ..geography import Gazetteer
 from ..geography_rdf import load_gazetteer
 from ..indexes import index_path, load_indexes
@@ -59,3 +60,15 @@ def gazetteer() -> Gazetteer:
 def place_index() -> PlaceIndex:
     """The search index of the store being served."""
     return _indexes()[0]
+
+
+def place_status(place_id: str) -> dict[str, str]:
+    """The ledger entry of a place id: status, since, replacedBy (an id), label, reason."""
+    iri = minter().place(place_id)
+    rows = store().select(queries.load("identifier-status"), {"place": iri})
+    if not rows:
+        return {}
+    entry = {key: str(value) for key, value in rows[0].items() if key != "place"}
+    if "replacedBy" in entry:
+        entry["replacedBy"] = minter().local_id(entry["replacedBy"], "lieu") or ""
+    return entry

@@ -17,6 +17,7 @@ MESSAGES = {
     404: "Cette page n'existe pas.",
     405: "Méthode HTTP non autorisée ici.",
     406: "Aucun des formats demandés n'est disponible.",
+    410: "Ce lieu a été retiré du registre par ses curateurs ; son adresse reste réservée.",
     415: "Type de contenu non pris en charge.",
     500: "Erreur interne : l'équipe du registre a été prévenue.",
     503: "Service momentanément indisponible.",

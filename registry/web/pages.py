@@ -6,9 +6,11 @@ from flask import Blueprint, abort, render_template, request
 from rdflib import URIRef
 
 from .. import queries
+from ..identity import GONE
 from ..namespaces import DCTERMS
 from ..placeview import citation_lines, criteria_views, place_view
 from . import context
+from .resources import moved_or_withdrawn
 
 bp = Blueprint("pages", __name__)
 
@@ -31,6 +33,11 @@ def home() -> str:
 @bp.get("/lieu/<place_id>")
 def place(place_id: str) -> str:
     """Fiche lieu: everything the registry knows about one place, with its sources."""
+    if moved := moved_or_withdrawn(place_id, None):
+        return moved  # type: ignore[return-value]
+    entry = context.place_status(place_id)
+    if entry.get("status") == GONE:
+        return render_template("pages/gone.html", place_id=place_id, entry=entry)
     iri = context.minter().place(place_id)
     graph = context.store().construct(queries.load("place-description"), {"place": iri})
     if (URIRef(iri), None, None) not in graph:

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import queries
 from ..conneg import HTML, MEDIA_TO_EXTENSION, OFFERED, RDF_EXTENSIONS, serialize
+from ..identity import GONE, MERGED, WITHDRAWN
 from ..namespaces import RDFS
 from ..placeview import term_label
 from . import context
@@ -38,6 +39,8 @@ def identifier(kind: str, key: str) -> WerkzeugResponse:
     if kind == "source" and not extension:
         return _see_other(url_for("pages.source_report", source_id=key))
     if kind == "lieu":
+        if moved := moved_or_withdrawn(key, extension):
+            return moved
         if extension:
             return _see_other(url_for("resources.place_data", place_id=key, ext=extension))
         return _see_other(url_for("pages.place", place_id=key))
@@ -59,10 +62,37 @@ def _rdf_response(iri: URIRef, query: str, variable: str, ext: str) -> Response:
     return response
 
 
+def moved_or_withdrawn(place_id: str, extension: str | None) -> WerkzeugResponse | None:
+    """301 to the place a merged id became; 410 for a place withdrawn on purpose."""
+    entry = context.place_status(place_id)
+    if entry.get("status") == WITHDRAWN:
+        abort(410)
+    if entry.get("status") == MERGED and entry.get("replacedBy"):
+        target = entry["replacedBy"]
+        location = (
+            url_for("resources.place_data", place_id=target, ext=extension)
+            if extension
+            else url_for("pages.place", place_id=target)
+        )
+        response = redirect(location, code=301)
+        response.headers["Vary"] = "Accept"
+        response.headers["Link"] = f'<{context.minter().place(target)}>; rel="successor-version"'
+        return response
+    return None
+
+
 @bp.get("/lieu/<place_id>.<ext>")
-def place_data(place_id: str, ext: str) -> Response:
-    """A place as Turtle, JSON-LD, N-Triples or RDF/XML."""
-    return _rdf_response(context.minter().place(place_id), "place-description", "place", ext)
+def place_data(place_id: str, ext: str) -> WerkzeugResponse:
+    """A place as Turtle, JSON-LD, N-Triples or RDF/XML.
+
+    A place no source lists any more is described by its ledger entry, which says so.
+    """
+    if moved := moved_or_withdrawn(place_id, ext):
+        return moved
+    iri = context.minter().place(place_id)
+    if context.place_status(place_id).get("status") == GONE:
+        return _rdf_response(iri, "describe", "resource", ext)
+    return _rdf_response(iri, "place-description", "place", ext)
 
 
 @bp.get("/ressource/<kind>/<path:key>.<ext>")
