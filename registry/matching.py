@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -109,6 +110,7 @@ class MatchRecord:
         return "" if not host or host in SHARED_HOSTS or host.endswith(".gouv.fr") else host
 
 
+@cache
 def distinctive(name: str) -> str:
     """The words of a name that tell one place from another.
 
@@ -162,21 +164,31 @@ def compare(a: MatchRecord, b: MatchRecord) -> Evidence:
     far_apart = km is not None and km > FAR_KM and not roaming
     if not same_commune and a.commune and b.commune and far_apart:
         return Evidence(0.0, (), "communes différentes et éloignées")
-    if a.name_key and b.name_key:
-        name = fuzz.token_set_ratio(a.name_key, b.name_key) / 100
+    # the names without the words of either commune: a place named after its commune says
+    # only where it is, even when the two records disagree on the commune
+    places = set(distinctive(a.commune_name).split()) | set(distinctive(b.commune_name).split())
+    key_a = " ".join(w for w in distinctive(a.name).split() if w not in places)
+    key_b = " ".join(w for w in distinctive(b.name).split() if w not in places)
+    if key_a and key_b:
+        name = fuzz.token_set_ratio(key_a, key_b) / 100
     elif (
-        same_commune
-        and not a.name_key
-        and not b.name_key
+        (same_commune or (km is not None and km < 0.1))
+        and not key_a
+        and not key_b
         and a.commune_population < SMALL_COMMUNE
-        and (not a.typologies or not b.typologies or a.typologies & b.typologies)
+        and (
+            not a.typologies
+            or not b.typologies
+            or a.typologies & b.typologies
+            or fold(a.name) == fold(b.name)
+        )
         and fuzz.partial_ratio(_compact(a.name), _compact(b.name)) >= 90
     ):
         name = 1.0  # "France services Condat" twice: a small commune has one such place
     else:
         name = NEUTRAL_NAME  # a name that only says where the place is
     score = 0.45 * name
-    if name >= 0.95 and len(a.name_key) >= 4:
+    if name >= 0.95 and len(key_a) >= 4:
         score += 0.05  # the same distinctive name, not just alike
     # the names as written break ties between records that differ only there
     score += 0.02 * fuzz.token_set_ratio(fold(a.name), fold(b.name)) / 100
@@ -335,8 +347,8 @@ def cluster(
     """Group records into places: curators' "same" pairs, then matches best first.
 
     Two groups are never joined when a curator said two of their records differ, nor when both
-    hold records of one source unless the pair itself is a match (a source listing a place twice
-    is rare; a chain of near matches through two of its records is not evidence).
+    hold records of one source unless the pair is a sure match (score ≥ `SAME_SOURCE_MATCH`): a
+    chain of near matches through two records of one source is not evidence.
     """
     parent = list(range(len(records)))
     members: dict[int, set[int]] = {i: {i} for i in range(len(records))}
@@ -352,6 +364,7 @@ def cluster(
         return i
 
     def join(a: int, b: int, forced: bool) -> None:
+        """Join the groups of `a` and `b`; `forced` skips the one-source rule, never curators'."""
         ra, rb = root(a), root(b)
         if ra == rb:
             return
@@ -360,7 +373,7 @@ def cluster(
         if not forced:
             sources_a = {records[x].dataset for x in members[ra]}
             sources_b = {records[x].dataset for x in members[rb]}
-            if sources_a & sources_b and not (len(members[ra]) == len(members[rb]) == 1):
+            if sources_a & sources_b:
                 return
         if len(members[ra]) < len(members[rb]):
             ra, rb = rb, ra
@@ -372,11 +385,13 @@ def cluster(
     for decision in decisions:
         if decision.evidence.score < threshold or decision.evidence.veto:
             continue
-        if records[decision.a].dataset == records[decision.b].dataset and not _twice(
-            records[decision.a], records[decision.b], decision.evidence
-        ):
-            continue  # a source's own two records are two places unless plainly repeated
-        join(decision.a, decision.b, forced=False)
+        a, b = records[decision.a], records[decision.b]
+        if a.dataset == b.dataset:
+            if not _twice(a, b, decision.evidence):
+                continue  # a source's own two records are two places unless plainly repeated
+            join(decision.a, decision.b, forced=True)  # a repeated listing joins its group
+        else:  # a sure match may join groups holding one source twice: it listed the place twice
+            join(decision.a, decision.b, forced=decision.evidence.score >= SAME_SOURCE_MATCH)
     groups = [sorted(group) for group in members.values()]
     return sorted(groups)
 

@@ -173,3 +173,66 @@ def test_france_services_2020_then_2022_reports_the_differences(
     assert all("http://schema.org/name" in second.changed[k] for k in renamed)
     record = URIRef(f"http://registre.test/id/record/france-services/{sorted(common)[0]}")
     assert store.ask("ASK { ?r ?p ?o }", {"r": record})
+
+
+def test_the_whole_registry_counts_each_real_place_once(harvested: tuple) -> None:
+    """Done-when of issue 6: no two canonical places share a SIRET and a commune, or a name
+    within 50 m, unless the curators said they differ (curation/decisions.toml)."""
+    from collections import defaultdict
+
+    from registry.curation import load_decisions
+    from registry.geography import distance_km
+    from registry.publication import publish
+    from registry.vocabulary import fold
+
+    store, _, settings = harvested
+    decisions = load_decisions(Minter(settings.base_uri))
+    report = publish(store, settings, decisions)
+    assert report.places < report.records  # duplicates across sources were merged
+    rows = store.select(
+        """PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#>
+        PREFIX schema: <http://schema.org/>
+        PREFIX adms: <http://www.w3.org/ns/adms#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?place ?name ?commune ?lat ?lon ?siret WHERE {
+          ?place a tl:TiersLieu ; schema:name ?name .
+          OPTIONAL { ?place tl:commune ?commune }
+          OPTIONAL { ?place schema:latitude ?lat ; schema:longitude ?lon }
+          OPTIONAL { ?place tl:operator/adms:identifier/skos:notation ?siret } }""",
+        default_graphs=[Minter(settings.base_uri).graph("registry")],
+    )
+    apart = {frozenset(records) for records, _ in decisions.different}
+    records_of: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(
+        "PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "SELECT ?place ?record WHERE { ?place prov:wasDerivedFrom ?record }",
+        default_graphs=[Minter(settings.base_uri).graph("registry")],
+    ):
+        records_of[str(row["place"])].add(str(row["record"]))
+
+    def said_apart(a: str, b: str) -> bool:
+        return any(group & records_of[a] and group & records_of[b] for group in map(set, apart))
+
+    by_siret: dict[tuple[str, str], set[str]] = defaultdict(set)
+    by_name: dict[str, set[tuple[str, float, float]]] = defaultdict(set)
+    for row in rows:
+        place = str(row["place"])
+        if "siret" in row and "commune" in row and len(str(row["siret"])) == 14:
+            by_siret[str(row["siret"]), str(row["commune"])].add(place)
+        if "lat" in row:
+            spot = (place, float(str(row["lat"])), float(str(row["lon"])))
+            by_name[fold(str(row["name"]))].add(spot)
+    twins = [
+        (key, sorted(places))
+        for key, places in by_siret.items()
+        if len(places) > 1 and not all(said_apart(a, b) for a in places for b in places if a < b)
+    ]
+    assert twins == []
+    close = []
+    for name, spots in by_name.items():
+        ordered = sorted(spots)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                if distance_km(a[1], a[2], b[1], b[2]) <= 0.05 and not said_apart(a[0], b[0]):
+                    close.append((name, a[0], b[0]))
+    assert close == []
