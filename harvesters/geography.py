@@ -28,7 +28,7 @@ from rdflib import Graph, URIRef
 
 from registry.errors import SourceQuarantined, SourceUnavailable
 from registry.geography import Commune, Gazetteer, Territory
-from registry.geography_rdf import gazetteer_ntriples
+from registry.geography_rdf import gazetteer_ntriples, load_gazetteer
 from registry.iris import Minter
 from registry.settings import Settings
 from registry.store import Store
@@ -42,12 +42,23 @@ log = logging.getLogger(__name__)
 
 COG_FILES = ("regions.json", "departements.json", "communes.json", "epci.json")
 CENTROIDS_FILE = "laposte_hexasmal.csv"
-# Fewer communes than this means a truncated or wrong file (France has about 35,000).
+# Fewer communes than this is no geography at all; a harvest that loses more than a third of
+# the communes already in the store is quarantined too (harvest_geography), as for any source.
 MIN_COMMUNES = 1
 
 
 def read_geography(files: dict[str, bytes], min_communes: int = MIN_COMMUNES) -> Gazetteer:
-    """Build the gazetteer from the COG files and the La Poste file (bytes by file name)."""
+    """Build the gazetteer from the COG files and the La Poste file (bytes by file name).
+
+    A file that is not what the package publishes quarantines the source.
+    """
+    try:
+        return _read_geography(files, min_communes)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise SourceQuarantined(f"fichier de géographie illisible ({error!r}).") from error
+
+
+def _read_geography(files: dict[str, bytes], min_communes: int) -> Gazetteer:
     missing = [name for name in (*COG_FILES, CENTROIDS_FILE) if name not in files]
     if missing:
         raise SourceQuarantined(f"fichiers absents : {', '.join(missing)}.")
@@ -174,6 +185,12 @@ def harvest_geography(
     try:
         fetched = fetch_source(source, settings)
         gazetteer = read_geography({f.name: read_bytes(f.path) for f in fetched}, min_communes)
+        before = len(load_gazetteer(store, minter).communes)
+        if before and len(gazetteer.communes) < before * 2 / 3:
+            raise SourceQuarantined(
+                f"la géographie a perdu plus d'un tiers de ses communes "
+                f"({before} → {len(gazetteer.communes)})."
+            )
     except (SourceUnavailable, SourceQuarantined) as error:
         report.quarantined = str(error)
         _record(report, source, store, settings, minter, activity, clock, [])

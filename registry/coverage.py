@@ -18,10 +18,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
 import numpy as np
 
@@ -30,6 +28,7 @@ from .geography import (
     DETOUR_FACTOR,
     Commune,
     Gazetteer,
+    chord_to_km,
     estimated_minutes,
     km_within_minutes,
 )
@@ -173,20 +172,19 @@ def derive_coverage(
     return Coverage(params, communes, territories, neighbours, place_counts, seconds)
 
 
-def _other_than(position: int) -> Callable[[int], bool]:
-    return lambda index: index != position
-
-
 def _neighbours(index: PlaceIndex) -> dict[str, tuple[PlaceEntry, float]]:
-    """Each located place's nearest other located place."""
-    found = {}
-    for position, entry in enumerate(index.located):
-        latitude, longitude = cast(float, entry.latitude), cast(float, entry.longitude)
-        pairs = index.spatial.nearest(latitude, longitude, k=1, accept=_other_than(position))
-        if pairs:
-            other, km = pairs[0]
-            found[entry.id] = (index.located[other], km)
-    return found
+    """Each located place's nearest other located place (ties: any of them)."""
+    located = index.located
+    if len(located) < 2:
+        return {}
+    chords, found = index.spatial.tree.query(index.spatial.points, k=2)
+    kilometres = chord_to_km(chords)
+    neighbours = {}
+    for position, entry in enumerate(located):
+        first, second = int(found[position][0]), int(found[position][1])
+        other, km = (second, kilometres[position][1]) if first == position else (first, 0.0)
+        neighbours[entry.id] = (located[other], float(km))
+    return neighbours
 
 
 def coverage_ntriples(coverage: Coverage, minter: Minter, when: datetime | None = None) -> bytes:

@@ -219,7 +219,10 @@ class Gazetteer:
 
     def nearest(self, latitude: float, longitude: float, among: Iterable[Commune] = ()) -> Commune:
         """The commune (or arrondissement) whose centroid is nearest; within `among` if given."""
-        candidates = [c for c in among if c.latitude is not None]
+        pool = list(among)
+        candidates = [c for c in pool if c.latitude is not None]
+        if pool and not candidates:  # none of them has a centroid: the most populated
+            return max(pool, key=lambda c: (c.population, c.code))
         if candidates:
             return min(
                 candidates,

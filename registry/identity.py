@@ -35,6 +35,7 @@ class Entry:
     replaced_by: str = ""
     label: str = ""  # the last name it was published with
     reason: str = ""  # why a curator withdrew it
+    records: set[str] = field(default_factory=set)  # every record it was ever made of
 
 
 @dataclass
@@ -65,7 +66,21 @@ class Ledger:
                 label=str(row.get("label", "")),
                 reason=str(row.get("reason", "")),
             )
+        for row in store.select(
+            queries.load("identifier-records"), default_graphs=[minter.graph("identifiers")]
+        ):
+            place_id = minter.local_id(str(row["place"]), "lieu")
+            if place_id in ledger.entries:
+                ledger.entries[place_id].records.add(str(row["record"]))
         return ledger
+
+    def remembered(self) -> dict[str, str]:
+        """Each record's id as the ledger remembers it (the latest status change wins)."""
+        found: dict[str, str] = {}
+        for entry in sorted(self.entries.values(), key=lambda e: (e.since, e.id)):
+            for record in entry.records:
+                found[record] = entry.id
+        return found
 
     def final(self, place_id: str) -> str:
         """The id a merged id leads to, following merges."""
@@ -91,6 +106,8 @@ def assign_ids(
     """
     stamp = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     withdrawn = withdrawn or {}
+    for place_id in set(previous.values()) - set(ledger.entries):  # a store older than the ledger
+        ledger.entries[place_id] = Entry(place_id, minted=stamp, since=stamp)
     claimed: dict[str, int] = {}
     ids: dict[int, str] = {}
     order = sorted(range(len(groups)), key=lambda g: (-len(groups[g]), groups[g]))
@@ -118,9 +135,16 @@ def assign_ids(
             ledger.entries[place_id] = Entry(place_id, minted=stamp, since=stamp)
         elif entry.status != ACTIVE:
             entry.status, entry.since, entry.replaced_by = ACTIVE, stamp, ""
+        ledger.entries[place_id].records.update(groups[index])
         for record in groups[index]:
             old = previous.get(record)
-            if old and old != place_id and old in ledger.entries and old not in claimed:
+            if (
+                old
+                and old != place_id
+                and old in ledger.entries
+                and old not in claimed
+                and old not in withdrawn
+            ):
                 merged = ledger.entries[old]
                 if merged.status != MERGED or merged.replaced_by != place_id:
                     merged.status, merged.since, merged.replaced_by = MERGED, stamp, place_id
@@ -131,8 +155,12 @@ def assign_ids(
             if entry.status != WITHDRAWN:
                 entry.status, entry.since = WITHDRAWN, stamp
             entry.reason = withdrawn[place_id]
+            entry.replaced_by = ""
         elif entry.status == ACTIVE:
             entry.status, entry.since = GONE, stamp
+    for entry in ledger.entries.values():  # a merged id leads straight to where it ends
+        if entry.status == MERGED:
+            entry.replaced_by = ledger.final(entry.id)
     return ids
 
 
@@ -154,6 +182,8 @@ def ledger_ntriples(ledger: Ledger, minter: Minter) -> bytes:
             lines.append(f"{subject} <{RDFS.label}> {_literal(entry.label)} .")
         if entry.reason:
             lines.append(f"{subject} <{TL.withdrawalReason}> {_literal(entry.reason, 'fr')} .")
+        for record in sorted(entry.records):
+            lines.append(f"{subject} <{TL.identifiedRecord}> <{record}> .")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 

@@ -63,8 +63,14 @@ def locate_records(store: Store, gazetteer: Gazetteer, minter: Minter) -> Locate
     return located
 
 
-def location_triples(place: str, record: str, located: Located, minter: Minter) -> list[str]:
-    """N-Triples lines placing `place` (derived from `record`) in its resolved commune."""
+def location_triples(
+    place: str, record: str, located: Located, minter: Minter, positioned: bool | None = None
+) -> list[str]:
+    """N-Triples lines placing `place` in the commune resolved for `record`.
+
+    Without a position of its own (`positioned`, default: the record's), the place gets the
+    centroid of its commune or arrondissement.
+    """
     resolution = located.resolutions.get(record)
     if resolution is None:
         return []
@@ -81,7 +87,9 @@ def location_triples(place: str, record: str, located: Located, minter: Minter) 
         lines.append(f"{subject} <{TL.arrondissement}> <{arrondissement}> .")
     if commune.epci:
         lines.append(f"{subject} <{TL.epci}> <{minter.epci(commune.epci)}> .")
-    if record not in located.positioned and finest.latitude is not None:
+    if positioned is None:
+        positioned = record in located.positioned
+    if not positioned and finest.latitude is not None:
         latitude = f'"{finest.latitude:.6f}"^^<{XSD.decimal}>'
         longitude = f'"{finest.longitude:.6f}"^^<{XSD.decimal}>'
         geometry = f"<{place}#position>"

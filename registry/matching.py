@@ -385,9 +385,9 @@ def cluster(
     for decision in decisions:
         if decision.evidence.score < threshold or decision.evidence.veto:
             continue
-        a, b = records[decision.a], records[decision.b]
-        if a.dataset == b.dataset:
-            if not _twice(a, b, decision.evidence):
+        first, second = records[decision.a], records[decision.b]
+        if first.dataset == second.dataset:
+            if not _twice(first, second, decision.evidence):
                 continue  # a source's own two records are two places unless plainly repeated
             join(decision.a, decision.b, forced=True)  # a repeated listing joins its group
         else:  # a sure match may join groups holding one source twice: it listed the place twice

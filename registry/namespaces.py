@@ -175,6 +175,7 @@ class TL(DefinedNamespace):
     idStatusDate: URIRef
     withdrawalReason: URIRef
     curatorDecision: URIRef
+    identifiedRecord: URIRef
 
 
 # schema.org in its http form, as schema.org's own RDF and most SPARQL datasets use it

@@ -18,7 +18,7 @@ from datetime import datetime
 from . import queries
 from .curation import Decisions
 from .geography import Gazetteer
-from .identity import Ledger, assign_ids
+from .identity import Ledger, _literal, assign_ids
 from .iris import Minter
 from .locate import REPLACED, Located, locate_records, location_triples
 from .matching import MATCH, UNSURE, Decision, MatchRecord, cluster, load_match_records, score_pairs
@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 RECORD_ONLY = {RDF.type, DCTERMS.source, TL.recordKey, PROV.wasGeneratedBy, PROV.generatedAtTime}
 
 # Merge policy. A place has one name, one address, one position, one status, one set of hours…:
-# for these properties it takes the values of its leading record only. Every other property
+# each of these comes from the first record, in rank order, that gives it (the position as a
+# whole). Every other property
 # (typologies, labels, services, offers, operators, publics, citations…) unites the values of
 # all its records.
 SINGLE_VALUED = {
@@ -98,7 +99,11 @@ def reconcile(
     now: datetime | None = None,
 ) -> Reconciliation:
     """Group the records into places and give each its permanent id."""
-    records = load_match_records(store, minter, located)
+    ledger = Ledger.load(store, minter)
+    previous = {**ledger.remembered(), **previous_ids(store, minter)}
+    # records of a place the curators withdrew stay out of the registry
+    withdrawn = {r for r, i in previous.items() if ledger.final(i) in decisions.withdrawn}
+    records = [r for r in load_match_records(store, minter, located) if r.iri not in withdrawn]
     position = {r.iri: i for i, r in enumerate(records)}
 
     def pairs(groups: list[tuple[list[str], str]]) -> list[tuple[int, int]]:
@@ -112,10 +117,8 @@ def reconcile(
     groups = cluster(records, scored, pairs(decisions.same), pairs(decisions.different))
     ordered = [sorted(g, key=lambda i: _rank(records[i])) for g in groups]
     result = Reconciliation(groups=[[records[i].iri for i in g] for g in ordered])
-    result.ledger = Ledger.load(store, minter)
-    result.ids = assign_ids(
-        result.groups, previous_ids(store, minter), result.ledger, decisions.withdrawn, now
-    )
+    result.ledger = ledger
+    result.ids = assign_ids(result.groups, previous, ledger, decisions.withdrawn, now)
     for number, group in enumerate(ordered):
         result.ledger.entries[result.ids[number]].label = records[group[0]].name
     together = {i: n for n, g in enumerate(groups) for i in g}
@@ -152,6 +155,10 @@ def build_registry(
         for rank, record in enumerate(group):
             place_of[record], rank_of[record] = place, rank
     skipped = {f"<{p}>" for p in RECORD_ONLY}
+    POSITION = {  # noqa: N806 (a constant of this build)
+        f"<{p}>": "position"
+        for p in (SCHEMA.latitude, SCHEMA.longitude, GEO.hasGeometry, TL.positionPrecision)
+    }
     replaced = {f"<{p}>" for p in REPLACED}
     single = {f"<{p}>" for p in SINGLE_VALUED}
 
@@ -172,6 +179,19 @@ def build_registry(
         rank = rank_of[base]
         return f"<{place}#{fragment}>" if rank == 0 else f"<{place}#{fragment}-{rank}>"
 
+    # which record gives each single-valued property: the first, in rank order, that has it
+    # (the four position properties come together, from the first record with a latitude)
+    given: dict[str, set[str]] = defaultdict(set)
+    for line in records.splitlines():
+        if line:
+            subject, predicate, _ = line.split(" ", 2)
+            given[subject[1:-1]].add(POSITION.get(predicate, predicate))
+    chosen: dict[tuple[str, str], str] = {}
+    for group in result.groups:
+        for record in group:
+            for predicate in given[record]:
+                chosen.setdefault((place_of[record], predicate), record)
+
     out = []
     for group in result.groups:
         place = place_of[group[0]]
@@ -179,10 +199,12 @@ def build_registry(
         out.append(f"<{place}> <{RDF.type}> <{SCHEMA.Place}> .")
         for record in group:
             out.append(f"<{place}> <{PROV.wasDerivedFrom}> <{record}> .")
-        out.extend(location_triples(place, group[0], located, minter))
+        resolved = next((r for r in group if r in located.resolutions), group[0])
+        positioned = any(r in located.positioned for r in group)
+        out.extend(location_triples(place, resolved, located, minter, positioned))
         for records_, reason in (decisions or Decisions()).same:
             if set(records_) & set(group):
-                out.append(f'<{place}> <{TL.curatorDecision}> "{_escape(reason)}"@fr .')
+                out.append(f"<{place}> <{TL.curatorDecision}> {_literal(reason, 'fr')} .")
     kept_fragments: set[str] = set()
     provenance: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for line in records.splitlines():
@@ -194,7 +216,8 @@ def build_registry(
             continue
         if predicate in replaced and record in located.resolutions:
             continue
-        if predicate in single and rank_of[record] > 0:
+        bundle = POSITION.get(predicate, predicate)
+        if predicate in single and chosen.get((place_of[record], bundle)) != record:
             continue
         obj = rewrite(rest[:-2])
         out.append(f"{rewrite(subject)} {predicate} {obj} .")
@@ -233,7 +256,3 @@ def _value_sources(provenance: dict[str, list[tuple[str, str]]]) -> list[str]:
                 f"{node} <{PROV.wasDerivedFrom}> <{record}> .",
             ]
     return lines
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")

@@ -78,7 +78,11 @@ class PlaceEntry:
         """Whether the opening hours say the place is open at `moment` (None: unknown)."""
         if not self.opening_hours:
             return None
-        return _is_open(self.opening_hours, moment.astimezone(PARIS).replace(tzinfo=None))
+        try:
+            local = moment.astimezone(PARIS).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            return None
+        return _is_open(self.opening_hours, local)
 
 
 _TAG_KIND = {
@@ -273,11 +277,14 @@ class PlaceIndex:
         )
         self.by_id = {e.id: e for e in self.entries}
         self._tag_masks: dict[str, np.ndarray] = {}
+        self._known_tags: set[str] = set().union(*(e.tags for e in self.located))
         self._open = np.array([e.is_open for e in self.located], dtype=bool)
         self._criteria = np.array([e.criteria_met for e in self.located], dtype=np.int8)
 
     def _tag_mask(self, tag: str) -> np.ndarray:
-        """Which located places carry `tag` (computed once per tag)."""
+        """Which located places carry `tag` (computed once per tag that exists)."""
+        if tag not in self._known_tags:  # an unknown code: nobody, and nothing kept
+            return np.zeros(len(self.located), dtype=bool)
         if tag not in self._tag_masks:
             self._tag_masks[tag] = np.array([tag in e.tags for e in self.located], dtype=bool)
         return self._tag_masks[tag]

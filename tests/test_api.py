@@ -108,6 +108,8 @@ def test_filters_keep_only_matching_places(client: FlaskClient) -> None:
         ("cp=44300&ouvert=demain", "maintenant"),
         ("cp=44300&ouvert=maintenant&a=hier", "ISO 8601"),
         ("q=" + "x" * 300, "trop long"),
+        ("cp=44300&typologie=" + ",".join(f"t{i}" for i in range(30)), "valeurs au plus"),
+        ("cp=44300&ouvert=maintenant&a=0001-01-01T00:00%2B05:00", "entre 1900 et 2200"),
     ],
 )
 def test_bad_parameters_get_a_400_saying_which_and_why(

@@ -34,7 +34,8 @@ def ids_by_key(store: OxigraphStore, settings: Settings) -> dict[str, str]:
 
 def status(store: OxigraphStore, place_id: str, settings: Settings) -> str:
     rows = store.select(
-        "PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#> SELECT ?p ?s WHERE { ?p tl:idStatus ?s }",
+        "PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#> "
+        "SELECT ?p ?s WHERE { ?p tl:idStatus ?s }",
         {"p": Minter(settings.base_uri).place(place_id)},
     )
     return str(rows[0]["s"]) if rows else ""
@@ -110,7 +111,10 @@ def test_a_withdrawn_place_answers_410(
         f'[[retrait]]\nlieu = "{place_id}"\nmotif = "lieu fictif"\n', encoding="utf-8"
     )
     publish(published, settings, load_decisions(Minter(settings.base_uri), decisions_file))
-    assert place_id not in ids_by_key(published, settings).values()
+    after = ids_by_key(published, settings)
+    assert place_id not in after.values()
+    assert "cget-2019/6" not in after  # its record is not published under another id
+    assert len(after) == 4
     assert status(published, place_id, settings) == "retire"
     web = client(settings, published)
     assert web.get(f"/id/lieu/{place_id}").status_code == 410
@@ -123,7 +127,8 @@ def test_a_place_no_source_lists_keeps_its_uri_and_says_so(
 ) -> None:
     place_id = ids_by_key(published, settings)["cget-2019/6"]
     listing = mirror / CGET_CSV
-    rows = list(csv.DictReader(io.StringIO(listing.read_text(encoding="utf-8-sig"))))
+    original = listing.read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(original)))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))
     writer.writeheader()
@@ -138,10 +143,15 @@ def test_a_place_no_source_lists_keeps_its_uri_and_says_so(
     assert "n'apparaît plus" in html.unescape(page.get_data(as_text=True))
     data = web.get(f"/lieu/{place_id}.ttl")
     assert data.status_code == 200 and "disparu" in data.get_data(as_text=True)
-    # the id is never given to another place
+    # the id is never given to another place, and the place gets it back when it returns
     harvest(published, settings, "cget-2019")
     publish(published, settings)
     assert place_id not in ids_by_key(published, settings).values()
+    listing.write_text(original, encoding="utf-8")
+    harvest(published, settings, "cget-2019")
+    publish(published, settings)
+    assert ids_by_key(published, settings)["cget-2019/6"] == place_id
+    assert status(published, place_id, settings) == "actif"
 
 
 @pytest.mark.mirror

@@ -34,6 +34,7 @@ OPENAPI = Path(__file__).with_name("openapi.json")
 DEFAULT_RADIUS_KM, MAX_RADIUS_KM = 20.0, 200.0
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 MAX_TEXT = 200
+MAX_VALUES = 20  # values of one repeatable filter
 ESTIMATE_NOTE = (
     f"Durée estimée : distance à vol d'oiseau × {DETOUR_FACTOR:.1f} (détours de la route), "
     f"à {AVERAGE_SPEED_KMH:.0f} km/h de moyenne. Ce n'est pas un itinéraire calculé."
@@ -61,6 +62,8 @@ def bad_parameter(error: BadParameter) -> tuple[Response, int]:
 def _values(name: str) -> tuple[str, ...]:
     """A repeatable parameter: `?service=wifi&service=imprimante` or `?service=wifi,imprimante`."""
     values = [v.strip() for raw in request.args.getlist(name) for v in raw.split(",")]
+    if len(values) > MAX_VALUES:
+        raise BadParameter(f"« {name} » : {MAX_VALUES} valeurs au plus.")
     for value in values:
         if len(value) > MAX_TEXT:
             raise BadParameter(f"« {name} » est trop long ({MAX_TEXT} caractères au plus).")
@@ -126,6 +129,8 @@ def _moment() -> datetime | None:
         raise BadParameter(
             "« a » doit être une date et heure ISO 8601 (2026-11-23T10:00)."
         ) from None
+    if not 1900 <= moment.year <= 2200:
+        raise BadParameter("« a » doit être une date entre 1900 et 2200.")
     return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
 
 
