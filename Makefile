@@ -40,6 +40,7 @@ test: $(VENV)/.installed-test
 # Benchmarks (not tests): one line each, reports in var/bench/ (bench/README.md).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.near_home
+	$(BIN)/python -m bench.reconcile
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

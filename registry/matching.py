@@ -29,7 +29,7 @@ from .geography import distance_km, km_to_chord, unit_vectors
 from .iris import Minter
 from .locate import Located
 from .store import Store
-from .vocabulary import fold
+from .vocabulary import fold as _fold
 
 MATCH = 0.6
 SAME_SOURCE_MATCH = 0.85  # two records of one source: the source says they are two places
@@ -105,9 +105,21 @@ class MatchRecord:
     @property
     def domain(self) -> str:
         """The website's registrable host, unless many places share it."""
-        host = urlsplit(self.website if "//" in self.website else "//" + self.website).hostname
-        host = (host or "").removeprefix("www.")
-        return "" if not host or host in SHARED_HOSTS or host.endswith(".gouv.fr") else host
+        return _domain(self.website)
+
+
+@cache
+def _domain(website: str) -> str:
+    """See MatchRecord.domain (cached: every pair of a record asks again)."""
+    host = urlsplit(website if "//" in website else "//" + website).hostname
+    host = (host or "").removeprefix("www.")
+    return "" if not host or host in SHARED_HOSTS or host.endswith(".gouv.fr") else host
+
+
+@cache
+def fold(text: str) -> str:
+    """registry.vocabulary.fold, cached: the matcher folds each name for every pair."""
+    return _fold(text)
 
 
 @cache
@@ -126,6 +138,7 @@ STREET_ABBREVIATIONS = (
 )  # fmt: skip
 
 
+@cache
 def _compact(name: str) -> str:
     """A name's distinctive words without spaces, abbreviations expanded ("St" → "saint")."""
     return "".join(_ABBREVIATIONS.get(w, w) for w in distinctive(name).split())
@@ -134,6 +147,7 @@ def _compact(name: str) -> str:
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 
 
+@cache
 def street_key(street: str) -> str:
     """An address folded for comparison ("1 Pl. de la Mairie" ≈ "1 place de la mairie")."""
     text = re.sub(r"[^a-z0-9 ]", " ", fold(street))
