@@ -13,21 +13,18 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
-import platform
 import resource
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy
 
+from bench import environment
 from registry.search import Filters, Hit, PlaceEntry, PlaceIndex, brute_force_nearest
 
 from .synthetic import generate, query_points
@@ -263,35 +260,12 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def environment() -> list[str]:
-    """Where and on what the benchmark ran: to read the figures, not to compare them."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "registry/search.py"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    except OSError:
-        commit, dirty = "", ""
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return [
-        f"- run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit or '?'}"
-        + (" (registry/search.py modified)" if dirty else ""),
-        f"- Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__},"
-        f" {platform.machine()}, {os.cpu_count()} CPUs, load average {load} at start",
-    ]
-
-
 def render(reports: list[SizeReport], queries: int, warmup: int, k: int, seed: int) -> str:
     """The Markdown report."""
     lines = [
         "# Near-home search benchmark",
         "",
-        *environment(),
+        *environment("registry/search.py", {"numpy": np.__version__, "scipy": scipy.__version__}),
         f"- {queries} query points per filter set ({warmup} more to warm up), k = {k},"
         f" seed {seed}; times in ms per search, in-process",
         "- ours: `PlaceIndex.near`; brute force: `brute_force_nearest` (numpy haversine over"

@@ -19,22 +19,19 @@ import argparse
 import cProfile
 import gc
 import io
-import os
-import platform
 import pstats
 import resource
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import rapidfuzz
 import scipy
 
+from bench import environment
 from registry.matching import MATCH, UNSURE, Decision, cluster, score_pairs
 
 from .synthetic_records import SyntheticRecords, generate
@@ -263,30 +260,6 @@ def run_size(size: int, seed: int, profile: bool) -> SizeReport:
     return report
 
 
-def environment() -> list[str]:
-    """Where and on what the benchmark ran: to read the figures, not to compare them."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "registry/matching.py"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    except OSError:
-        commit, dirty = "", ""
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return [
-        f"- run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit or '?'}"
-        + (" (registry/matching.py modified)" if dirty else ""),
-        f"- Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__},"
-        f" rapidfuzz {rapidfuzz.__version__}, {platform.machine()}, {os.cpu_count()} CPUs,"
-        f" load average {load} at start",
-    ]
-
-
 def percent(part: int, whole: int) -> str:
     """`part` of `whole` as a percentage."""
     return f"{100 * part / whole:.1f} %" if whole else "–"
@@ -303,7 +276,14 @@ def render(reports: list[SizeReport], seed: int) -> str:
         " other records as another source lists them. Times are wall-clock"
         " (`time.perf_counter`), one run each.",
         "",
-        *environment(),
+        *environment(
+            "registry/matching.py",
+            {
+                "numpy": np.__version__,
+                "scipy": scipy.__version__,
+                "rapidfuzz": rapidfuzz.__version__,
+            },
+        ),
         f"- {first.note}",
         "",
         "## Times and memory",

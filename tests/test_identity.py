@@ -42,12 +42,9 @@ def status(store: OxigraphStore, place_id: str, settings: Settings) -> str:
 
 
 @pytest.fixture
-def published(settings: Settings) -> OxigraphStore:
-    store = OxigraphStore(None)
-    harvest(store, settings, "geographie")
-    harvest(store, settings, "cget-2019")
-    publish(store, settings)
-    return store
+def published(loaded_store: OxigraphStore) -> OxigraphStore:
+    """The fixture sources, harvested and published (conftest's `loaded_store`)."""
+    return loaded_store
 
 
 def client(settings: Settings, store: OxigraphStore) -> FlaskClient:
