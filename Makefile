@@ -13,7 +13,26 @@ ifeq ($(origin TL_MIRROR_DIR), undefined)
   endif
 endif
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install assets clean
+
+# Front-end libraries: installed by npm from package-lock.json, copied into site/static/vendor/
+# (served by the site itself, never from a CDN).
+VENDOR := site/static/vendor
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/.installed: node_modules/.package-lock.json
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/leaflet $(VENDOR)/leaflet.markercluster
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	  node_modules/leaflet/dist/images node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
+	  node_modules/leaflet.markercluster/MIT-LICENCE.txt $(VENDOR)/leaflet.markercluster/
+	touch $@
+
+assets: $(VENDOR)/.installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +48,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed $(VENDOR)/.installed
 	-$(TL) harvest --all
 	$(TL) publish
 	$(TL) serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(VENDOR)/.installed
 	$(BIN)/python -m pytest
 
 # Benchmarks (not tests): one line each, reports in var/bench/ (bench/README.md).
@@ -48,4 +67,4 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules $(VENDOR)

@@ -70,7 +70,7 @@ class PlaceEntry:
         return sum(1 for tag in self.tags if tag.startswith("critere:"))
 
     def tagged(self, kind: str) -> list[str]:
-        """The codes of one kind of tag: typologie, label, service or critere."""
+        """The codes of one kind of tag: typologie, label, service, acces, pmr or critere."""
         prefix = kind + ":"
         return sorted(t[len(prefix) :] for t in self.tags if t.startswith(prefix))
 
@@ -89,8 +89,12 @@ _TAG_KIND = {
     "typology": "typologie",
     "label": "label",
     "service": "service",
+    "access": "acces",
+    "pmr": "pmr",
     "criterion": "critere",
 }
+FREE = "acces:gratuit"  # tag of a place whose sources say it is free of charge
+STEP_FREE = "pmr:oui"  # tag of a place accessible to people with reduced mobility
 
 
 def _is_open(hours: str, moment: datetime) -> bool | None:
@@ -113,6 +117,8 @@ class Filters:
     min_criteria: int = 0
     open_now: datetime | None = None  # open at this moment, per the opening hours
     only_open: bool = True  # leave out projects and closed places
+    free: bool = False  # free of charge, per the sources
+    step_free: bool = False  # accessible to people with reduced mobility, per the sources
 
     def accepts(self, entry: PlaceEntry) -> bool:
         """True when `entry` passes every filter."""
@@ -124,6 +130,8 @@ class Filters:
             and all(f"service:{s}" in tags for s in self.services)
             and all(f"critere:{c}" in tags for c in self.criteria)
             and entry.criteria_met >= self.min_criteria
+            and (not self.free or FREE in tags)
+            and (not self.step_free or STEP_FREE in tags)
             and (self.open_now is None or entry.open_at(self.open_now) is True)
         )
 
@@ -300,6 +308,9 @@ class PlaceIndex:
                 keep &= self._tag_mask(f"{kind}:{code}")
         if filters.min_criteria:
             keep &= self._criteria >= filters.min_criteria
+        for wanted, tag in ((filters.free, FREE), (filters.step_free, STEP_FREE)):
+            if wanted:
+                keep &= self._tag_mask(tag)
         return keep
 
     @classmethod

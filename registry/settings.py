@@ -18,6 +18,10 @@ class Settings:
     store_url: str = ""  # "" = Oxigraph store in {data_dir}/store; "memory:" = in memory
     http_timeout_s: int = 60  # timeout of each HTTP request made by a harvester
     criteria_profile: str = ""  # thresholds of the six criteria: a Turtle file ("" = defaut.ttl)
+    secret_key: str = ""  # signs the site's forms (CSRF); "" = a key kept in {data_dir}/private
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # map background tiles
+    tile_attribution: str = "© les contributeurs d'OpenStreetMap"  # credit shown on the maps
+    corrections_per_hour: int = 10  # error reports one client may send per hour
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -38,6 +42,11 @@ class Settings:
     def data_path(self) -> Path:
         """The data directory as a path."""
         return Path(self.data_dir)
+
+    @property
+    def corrections_path(self) -> Path:
+        """The moderation queue of error reports (never published)."""
+        return self.data_path / "private" / "corrections.jsonl"
 
     @property
     def store_path(self) -> Path | None:

@@ -28,9 +28,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from . import api, errors, pages, resources, sparql, vocab
+    from . import api, errors, pages, resources, security, sparql, vocab
 
+    security.install(app, settings)
     for module in (pages, resources, sparql, vocab, api):
         app.register_blueprint(module.bp)
+    security.csrf.exempt(sparql.bp)  # the SPARQL protocol's POST is not a form of this site
+    security.csrf.exempt(api.bp)
     errors.register(app)
     return app

@@ -9,41 +9,26 @@ gets a 400 with a French message saying which one and why.
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..geography import (
-    AVERAGE_SPEED_KMH,
-    DETOUR_FACTOR,
-    Centre,
-    centre_of,
-    find_centre,
-    suggest,
-)
-from ..search import PARIS, Filters, Hit
-from . import context
+from ..geography import AVERAGE_SPEED_KMH, DETOUR_FACTOR, suggest
+from ..search import Hit
+from . import context, searching
+from .searching import BadParameter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 OPENAPI = Path(__file__).with_name("openapi.json")
-DEFAULT_RADIUS_KM, MAX_RADIUS_KM = 20.0, 200.0
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-MAX_TEXT = 200
-MAX_VALUES = 20  # values of one repeatable filter
 ESTIMATE_NOTE = (
     f"Durée estimée : distance à vol d'oiseau × {DETOUR_FACTOR:.1f} (détours de la route), "
     f"à {AVERAGE_SPEED_KMH:.0f} km/h de moyenne. Ce n'est pas un itinéraire calculé."
 ).replace(".", ",", 1)
-INSEE_CODE = re.compile(r"\d[\dAB]\d{3}")
-
-
-class BadParameter(ValueError):
-    """A query parameter the API cannot use; the message says which and why, in French."""
 
 
 @bp.after_request
@@ -57,94 +42,6 @@ def allow_any_origin(response: Response) -> Response:
 def bad_parameter(error: BadParameter) -> tuple[Response, int]:
     """400 with the reason, as JSON."""
     return jsonify({"erreur": str(error)}), 400
-
-
-def _values(name: str) -> tuple[str, ...]:
-    """A repeatable parameter: `?service=wifi&service=imprimante` or `?service=wifi,imprimante`."""
-    values = [v.strip() for raw in request.args.getlist(name) for v in raw.split(",")]
-    if len(values) > MAX_VALUES:
-        raise BadParameter(f"« {name} » : {MAX_VALUES} valeurs au plus.")
-    for value in values:
-        if len(value) > MAX_TEXT:
-            raise BadParameter(f"« {name} » est trop long ({MAX_TEXT} caractères au plus).")
-    return tuple(v for v in values if v)
-
-
-def _number(name: str, default: float, low: float, high: float) -> float:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        raise BadParameter(f"« {name} » doit être un nombre (reçu « {raw[:40]} »).") from None
-    if not low <= value <= high:
-        raise BadParameter(f"« {name} » doit être compris entre {low:g} et {high:g}.")
-    return value
-
-
-def _centre() -> Centre:
-    """The point of the search, from `pres`, `commune`, `cp`, `adresse` or `q` (first given)."""
-    gazetteer = context.gazetteer()
-    given = {
-        name: request.args.get(name, "").strip()
-        for name in ("pres", "commune", "cp", "adresse", "q")
-        if request.args.get(name, "").strip()
-    }
-    if not given:
-        raise BadParameter(
-            "Indiquez où chercher : « pres=latitude,longitude », « commune », « cp », "
-            "« adresse » ou « q »."
-        )
-    name, text = next(iter(given.items()))
-    if len(text) > MAX_TEXT:
-        raise BadParameter(f"« {name} » est trop long ({MAX_TEXT} caractères au plus).")
-    if name == "pres" and "," not in text:
-        raise BadParameter("« pres » s'écrit latitude,longitude (par exemple 45.76,4.83).")
-    if name == "commune" and INSEE_CODE.fullmatch(text.upper()):
-        commune, _ = gazetteer.current(text.upper())
-        centre = centre_of(commune) if commune else None
-    else:
-        centre = find_centre(gazetteer, text)
-    if centre is None:
-        raise BadParameter(f"Lieu introuvable : « {text[:80]} » ({name}).")
-    if name == "pres" and centre.commune is not None:
-        raise BadParameter("« pres » s'écrit latitude,longitude (par exemple 45.76,4.83).")
-    return centre
-
-
-def _moment() -> datetime | None:
-    """The moment of `ouvert=maintenant` (now, or `a=<date and time>` in French time)."""
-    wanted = request.args.get("ouvert", "").strip()
-    if not wanted:
-        return None
-    if wanted != "maintenant":
-        raise BadParameter("« ouvert » ne prend qu'une valeur : « maintenant ».")
-    at = request.args.get("a", "").strip()
-    if not at:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(at[:40])
-    except ValueError:
-        raise BadParameter(
-            "« a » doit être une date et heure ISO 8601 (2026-11-23T10:00)."
-        ) from None
-    if not 1900 <= moment.year <= 2200:
-        raise BadParameter("« a » doit être une date entre 1900 et 2200.")
-    return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
-
-
-def _filters() -> Filters:
-    criteria_min = int(_number("criteres_min", 0, 0, 6))
-    return Filters(
-        typologies=_values("typologie"),
-        labels=_values("label"),
-        services=_values("service"),
-        criteria=_values("critere"),
-        min_criteria=criteria_min,
-        open_now=_moment(),
-        only_open=request.args.get("fermes", "") != "inclus",
-    )
 
 
 def _place_json(hit: Hit, moment: datetime | None) -> dict[str, Any]:
@@ -166,6 +63,8 @@ def _place_json(hit: Hit, moment: datetime | None) -> dict[str, Any]:
         "typologies": entry.tagged("typologie"),
         "labels": entry.tagged("label"),
         "services": entry.tagged("service"),
+        "conditions_acces": entry.tagged("acces"),
+        "accessible_pmr": True if entry.tagged("pmr") else None,
         "criteres_remplis": entry.tagged("critere"),
         "statut": entry.status or None,
         "horaires": entry.opening_hours or None,
@@ -176,10 +75,10 @@ def _place_json(hit: Hit, moment: datetime | None) -> dict[str, Any]:
 @bp.get("/lieux")
 def places() -> Response:
     """The places nearest to a point, nearest first, as JSON or GeoJSON."""
-    centre = _centre()
-    radius = _number("rayon", DEFAULT_RADIUS_KM, 0.1, MAX_RADIUS_KM)
-    limit = int(_number("limite", DEFAULT_LIMIT, 1, MAX_LIMIT))
-    filters = _filters()
+    centre = searching.centre(request.args, context.gazetteer())
+    radius = searching.radius(request.args)
+    limit = int(searching.number(request.args, "limite", DEFAULT_LIMIT, 1, MAX_LIMIT))
+    filters = searching.filters(request.args)
     output = request.args.get("format", "").strip() or (
         "geojson" if "application/geo+json" in request.headers.get("Accept", "") else "json"
     )
@@ -219,14 +118,12 @@ def places() -> Response:
 @bp.get("/communes")
 def communes() -> Response:
     """Autocompletion: the communes whose name or postcode starts with `q`."""
-    text = request.args.get("q", "").strip()
+    text = searching.text(request.args, "q")
     if not text:
         raise BadParameter(
             "« q » est obligatoire : le début d'un nom de commune ou d'un code postal."
         )
-    if len(text) > MAX_TEXT:
-        raise BadParameter(f"« q » est trop long ({MAX_TEXT} caractères au plus).")
-    limit = int(_number("limite", 10, 1, 50))
+    limit = int(searching.number(request.args, "limite", 10, 1, 50))
     found = suggest(context.gazetteer(), text, limit)
     return jsonify(
         [

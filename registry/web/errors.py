@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import NotPublished, QueryRejected, RegistryError, StoreUnavailable
@@ -48,6 +49,14 @@ def register(app: Flask) -> None:
     def unavailable(error: RegistryError) -> Response:
         log.warning("store unavailable: %s", error)
         return _answer(503, str(error))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Response:
+        return _answer(
+            400,
+            "Le formulaire a expiré ou ne vient pas de ce site : rechargez la page et "
+            "envoyez-le de nouveau.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

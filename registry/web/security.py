@@ -1,0 +1,93 @@
+"""What every response of a public site carries: security headers, CSRF on forms, a signing key.
+
+The Content-Security-Policy allows scripts from this site only (no inline script: pages pass their
+data to scripts in `<script type="application/json">` blocks), images from the configured tile
+server, and framing only for the embeddable widget (`/widget`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFProtect
+
+from ..settings import Settings
+
+csrf = CSRFProtect()
+
+# Paths any site may show in a frame (the embeddable widget).
+FRAMEABLE = ("/widget",)
+
+
+def secret_key(settings: Settings) -> str:
+    """`TL_SECRET_KEY`, else a random key created once in {data_dir}/private (mode 0600).
+
+    Every web worker of one deployment reads the same file, so a form served by one worker is
+    accepted by another.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_path / "private" / "secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker wrote it first
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return Path(path).read_text(encoding="ascii").strip()
+
+
+def tile_origin(tile_url: str) -> str:
+    """The CSP source of a tile URL template (`https://{s}.tile.x.org/…` → `https://*.tile.x.org`)."""
+    parts = urlsplit(tile_url.replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(settings: Settings, frameable: bool) -> str:
+    """The CSP of a page: own scripts only; tiles from the configured server."""
+    images = " ".join(filter(None, ["'self'", "data:", tile_origin(settings.tile_url)]))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            # Leaflet positions markers and tiles with style attributes.
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src {images}",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors *" if frameable else "frame-ancestors 'none'",
+        ]
+    )
+
+
+def install(app: Flask, settings: Settings) -> None:
+    """Signing key, CSRF protection of every form, and the headers of every response."""
+    app.config.setdefault("SECRET_KEY", secret_key(settings))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)
+    csrf.init_app(app)
+    policies = {
+        frameable: content_security_policy(settings, frameable) for frameable in (True, False)
+    }
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        frameable = request.path.startswith(FRAMEABLE)
+        response.headers.setdefault("Content-Security-Policy", policies[frameable])
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if not frameable:
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
