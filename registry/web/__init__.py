@@ -28,12 +28,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from . import api, errors, pages, resources, security, sparql, vocab
+    from . import api, corrections, errors, pages, resources, security, sparql, territories, vocab
 
     security.install(app, settings)
-    for module in (pages, resources, sparql, vocab, api):
+    for module in (pages, territories, corrections, resources, sparql, vocab, api):
         app.register_blueprint(module.bp)
     security.csrf.exempt(sparql.bp)  # the SPARQL protocol's POST is not a form of this site
     security.csrf.exempt(api.bp)
     errors.register(app)
+
+    @app.context_processor
+    def site_settings() -> dict[str, str]:
+        return {"tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution}
+
     return app

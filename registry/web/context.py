@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import current_app
 
 from .. import queries
@@ -50,6 +53,22 @@ def _indexes() -> tuple[PlaceIndex, Gazetteer]:
         cached = (current, *loaded)
         current_app.extensions["tl.indexes"] = cached
     return cached[1], cached[2]
+
+
+T = TypeVar("T")
+
+
+def per_snapshot(name: str, compute: Callable[[Store], T]) -> T:
+    """`compute(store)` once per published snapshot and worker (figures that only a new
+    publication changes: headline figures, territory pages' aggregates, the home map)."""
+    current = store()
+    cache: dict[str, tuple[Store, Any]] = current_app.extensions.setdefault("tl.per-snapshot", {})
+    cached = cache.get(name)
+    if cached is None or cached[0] is not current:
+        cached = (current, compute(current))
+        cache[name] = cached
+    value: T = cached[1]
+    return value
 
 
 def gazetteer() -> Gazetteer:

@@ -84,3 +84,21 @@ def sources() -> str:
     """Sources: each source, its publisher, licence and last harvest."""
     rows = context.store().select(queries.load("sources"))
     return render_template("pages/sources.html", sources=rows)
+
+
+@bp.get("/recherche")
+def search() -> str:
+    """Recherche: places near a commune, a postcode, an address or the user, with filters."""
+    return render_template("pages/search.html")
+
+
+@bp.get("/donnees")
+def data() -> str:
+    """Données: the dumps, the SPARQL endpoint and the API, for re-users."""
+    return render_template("pages/data.html")
+
+
+@bp.get("/integrer")
+def embed() -> str:
+    """Intégrer: how to show the registry's map and list on another site."""
+    return render_template("pages/embed.html")
