@@ -18,6 +18,7 @@ from rdflib.namespace import (
 )
 
 __all__ = [
+    "ACCES",
     "ADMS",
     "CRITERE",
     "DCAT",
@@ -194,6 +195,7 @@ STATUT = Namespace(DEF + "statut/")
 CRITERE = Namespace(DEF + "critere/")
 RESULTAT = Namespace(DEF + "resultat/")
 DUREE = Namespace(DEF + "duree/")
+ACCES = Namespace(DEF + "acces/")
 
 PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "tl": TL,

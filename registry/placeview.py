@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .namespaces import DCTERMS, GEO, PROV, RDF, RDFS, SCHEMA, SKOS, TL, XSD
+from .namespaces import ACCES, DCTERMS, GEO, PROV, RDF, RDFS, SCHEMA, SKOS, TL, XSD
 from .store import Row
 from .vocabulary import label as vocabulary_label
 
@@ -145,7 +147,10 @@ class PlaceView:
     commune: tuple[str, str] | None = None  # (IRI or "", label)
     departement: tuple[str, str] | None = None
     region: tuple[str, str] | None = None
-    sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    # (title, [(property label, values, where they come from: "source, date ; …")])
+    sections: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
+    opening_hours: str = ""  # OSM opening_hours syntax
+    free: bool = False  # a source says it is free of charge
     offers: list[Offer] = field(default_factory=list)
     operators: list[tuple[str, str, str]] = field(default_factory=list)  # name, legal form, since
     criteria: list[CriterionView] = field(default_factory=list)
@@ -178,6 +183,8 @@ class PlaceView:
             data["url"] = self.website
         if self.profiles:
             data["sameAs"] = self.profiles
+        if self.free:
+            data["isAccessibleForFree"] = True
         return data
 
 
@@ -236,14 +243,19 @@ def place_view(graph: Graph, place: URIRef) -> PlaceView:
     view.commune = _linked(graph, place, TL.commune)
     view.departement = _linked(graph, place, TL.departement)
     view.region = _linked(graph, place, TL.region)
+    view.opening_hours = _text(graph, place, SCHEMA.openingHours)
+    view.free = (place, TL.accessCondition, ACCES.gratuit) in graph
+    sources_of = fact_sources(graph, place)
     shown = set(SPECIAL)
     for title, props in SECTIONS:
         rows = []
         for prop, name, how in props:
             shown.add(prop)
-            values = sorted(SHOW[how](graph, v) for v in graph.objects(place, prop))
+            objects = list(graph.objects(place, prop))
+            values = sorted(SHOW[how](graph, v) for v in objects)
             if values:
-                rows.append((name, ", ".join(values)))
+                cited = sorted({source for v in objects for source in sources_of(prop, v)})
+                rows.append((name, ", ".join(values), " ; ".join(cited)))
         if rows:
             view.sections.append((title, rows))
     for offer in graph.objects(place, SCHEMA.makesOffer):
@@ -281,6 +293,75 @@ def place_view(graph: Graph, place: URIRef) -> PlaceView:
             shown_value = str(value) if isinstance(value, Literal) else term_label(graph, value)
             view.others.append((vocabulary_label(str(other)), shown_value))
     return view
+
+
+def fact_sources(graph: Graph, place: URIRef) -> Callable[[Node, Node], list[str]]:
+    """Where each value of `place` comes from: « source, date de moissonnage ».
+
+    A place merged from several records says, value by value, which record gave it
+    (rdf:Statement, registry/reconcile.py); a place from one record got every value from it.
+    """
+    cited: dict[Node, str] = {}
+    for record in graph.objects(place, PROV.wasDerivedFrom):
+        source = graph.value(record, DCTERMS.source)
+        title = _text(graph, source, DCTERMS.title) or str(source or record)
+        harvested = _text(graph, record, PROV.generatedAtTime)[:10]
+        if harvested:
+            title = f"{title}, moissonné le {french_date(Literal(harvested, datatype=XSD.date))}"
+        cited[record] = title
+    by_value: dict[tuple[Node, Node], set[str]] = defaultdict(set)
+    for statement in graph.subjects(RDF.subject, place):
+        predicate = graph.value(statement, RDF.predicate)
+        value = graph.value(statement, RDF.object)
+        origin = graph.value(statement, PROV.wasDerivedFrom)
+        if predicate is not None and value is not None and origin in cited:
+            by_value[predicate, value].add(cited[origin])
+    everyone = sorted(cited.values()) if len(cited) == 1 else []
+
+    def sources(predicate: Node, value: Node) -> list[str]:
+        return sorted(by_value.get((predicate, value), ())) or everyone
+
+    return sources
+
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def weekly_hours(hours: str, today: date) -> list[tuple[str, str, bool]]:
+    """The week of `today` from OSM opening hours: (day, « 9 h 00 – 12 h 30, … », is today).
+
+    Empty when the hours cannot be read (the page then shows them as the source gave them).
+    """
+    from opening_hours import OpeningHours, State
+
+    try:
+        parsed = OpeningHours(hours)
+    except (SyntaxError, ValueError):
+        return []
+    monday = datetime.combine(today - timedelta(days=today.weekday()), time())
+    week = []
+    for offset, day in enumerate(WEEKDAYS):
+        start = monday + timedelta(days=offset)
+        spans = []
+        unknown = False
+        try:
+            intervals = list(parsed.intervals(start, start + timedelta(days=1)))
+        except (SyntaxError, ValueError):
+            return []
+        for begin, end, state, _comment in intervals:
+            if state == State.OPEN:
+                spans.append(f"{_clock(begin)} – {_clock(end, start)}")
+            elif state == State.UNKNOWN:
+                unknown = True
+        text = ", ".join(spans) or ("horaires non précisés" if unknown else "fermé")
+        week.append((day, text, start.date() == today))
+    return week
+
+
+def _clock(moment: datetime | None, day: datetime | None = None) -> str:
+    if moment is None or (day is not None and moment >= day + timedelta(days=1)):
+        return "24 h 00"
+    return f"{moment.hour} h {moment.minute:02d}"
 
 
 def criteria_views(rows: list[Row]) -> list[CriterionView]:

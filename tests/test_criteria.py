@@ -174,7 +174,7 @@ def test_place_page_shows_six_badges_with_evidence(
     from registry.web import create_app
 
     client = create_app(settings, store=fixture_registry).test_client()
-    search = client.get("/", query_string={"q": "Boitron"}).get_data(as_text=True)
+    search = client.get("/recherche", query_string={"nom": "Boitron"}).get_data(as_text=True)
     place_id = search.split('href="/lieu/', 1)[1].split('"', 1)[0]
     html = client.get(f"/lieu/{place_id}").get_data(as_text=True)
     badges = re.findall(r'<span class="badge (ok|ko|unknown)">([^<]+)</span>', html)

@@ -36,21 +36,37 @@ def test_home_shows_headline_figures(client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     ("query", "names"),
     [
-        ("nantes", {"ADE Coworking"}),
+        ("ADE", {"ADE Coworking"}),
         ("BOURG EN BRESSE", {"Fablab de l'Ain"}),
         ("reunion", {"FabLab Réunion"}),
         ("01000", {"Fablab de l'Ain"}),
         ("zzz", set()),
     ],
 )
-def test_search_by_name_commune_or_postcode(client: FlaskClient, query: str, names: set) -> None:
-    page = client.get("/", query_string={"q": query}).get_data(as_text=True)
+def test_search_by_name(client: FlaskClient, query: str, names: set) -> None:
+    page = client.get("/recherche", query_string={"nom": query}).get_data(as_text=True)
     found = set(re.findall(r'href="/lieu/[a-z0-9]+">([^<]+)</a>', page))
     assert {n.replace("'", "&#39;") for n in names} == found
 
 
+def test_search_near_a_commune_lists_places_nearest_first(client: FlaskClient) -> None:
+    page = client.get("/recherche", query_string={"q": "Nantes", "rayon": "200"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert re.findall(r'href="/lieu/[a-z0-9]+">([^<]+)</a>', html)[0] == "ADE Coworking"
+    distances = [float(d.replace(",", ".")) for d in re.findall(r"([\d,]+) km · environ", html)]
+    assert distances == sorted(distances) and distances
+    # a text that is no commune is looked up among the places' names
+    named = client.get("/recherche", query_string={"q": "ADE Coworking"}).get_data(as_text=True)
+    assert "ADE Coworking</a>" in named
+    assert client.get("/recherche?rayon=abc&q=Nantes").status_code == 400
+    # the search box of earlier versions keeps working
+    moved = client.get("/?q=nantes")
+    assert moved.status_code == 301 and moved.location.endswith("/recherche?q=nantes")
+
+
 def test_place_page_shows_its_fields_and_source(client: FlaskClient) -> None:
-    page = client.get("/", query_string={"q": "Fablab de l'Ain"}).get_data(as_text=True)
+    page = client.get("/recherche", query_string={"nom": "Fablab de l'Ain"}).get_data(as_text=True)
     (place_id,) = place_ids(page)
     response = client.get(f"/lieu/{place_id}")
     assert response.status_code == 200
@@ -77,7 +93,7 @@ def test_place_page_shows_its_fields_and_source(client: FlaskClient) -> None:
 
 
 def test_id_answers_303_to_html_or_rdf_by_accept(client: FlaskClient) -> None:
-    page = client.get("/", query_string={"q": "nantes"}).get_data(as_text=True)
+    page = client.get("/recherche", query_string={"nom": "nantes"}).get_data(as_text=True)
     (place_id,) = place_ids(page)
     html = client.get(f"/id/lieu/{place_id}", headers={"Accept": "text/html,*/*;q=0.8"})
     assert html.status_code == 303
@@ -105,7 +121,7 @@ def test_id_answers_303_to_html_or_rdf_by_accept(client: FlaskClient) -> None:
     ],
 )
 def test_place_data_in_every_rdf_format(client: FlaskClient, ext: str, media_type: str) -> None:
-    page = client.get("/", query_string={"q": "nantes"}).get_data(as_text=True)
+    page = client.get("/recherche", query_string={"nom": "nantes"}).get_data(as_text=True)
     (place_id,) = place_ids(page)
     response = client.get(f"/lieu/{place_id}.{ext}")
     assert response.status_code == 200
@@ -144,7 +160,7 @@ def test_site_before_any_publication_says_so(settings: Settings) -> None:
 
 
 def test_no_page_shows_personal_data(client: FlaskClient) -> None:
-    pages = [client.get("/", query_string={"q": q}).get_data(as_text=True) for q in ("a", "e")]
+    pages = [client.get("/recherche", query_string={"nom": q}).get_data(as_text=True) for q in ("a", "e")]
     for place_id in set(place_ids("".join(pages))):
         pages.append(client.get(f"/lieu/{place_id}").get_data(as_text=True))
         pages.append(client.get(f"/lieu/{place_id}.nt").get_data(as_text=True))

@@ -37,8 +37,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     security.csrf.exempt(api.bp)
     errors.register(app)
 
-    @app.context_processor
-    def site_settings() -> dict[str, str]:
-        return {"tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution}
-
+    # Globals, so that imported template macros (partials/map.html) see them too.
+    app.jinja_env.globals.update(
+        tile_url=settings.tile_url, tile_attribution=settings.tile_attribution
+    )
     return app

@@ -59,8 +59,10 @@ T = TypeVar("T")
 
 
 def per_snapshot(name: str, compute: Callable[[Store], T]) -> T:
-    """`compute(store)` once per published snapshot and worker (figures that only a new
-    publication changes: headline figures, territory pages' aggregates, the home map)."""
+    """`compute(store)`, once per published snapshot and per worker.
+
+    For what only a new publication changes: headline figures, aggregates, the home map.
+    """
     current = store()
     cache: dict[str, tuple[Store, Any]] = current_app.extensions.setdefault("tl.per-snapshot", {})
     cached = cache.get(name)
