@@ -306,5 +306,55 @@ def query(settings: Settings, query: str, fmt: str) -> None:
     click.echo(result.serialize(media_type).decode("utf-8"), nl=False)
 
 
+@cli.command()
+@click.option("--tous", is_flag=True, help="Inclut les demandes déjà acceptées ou rejetées.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Format de la liste.",
+)
+@click.option("--accepter", metavar="N°", help="Clôt la demande N° comme acceptée.")
+@click.option("--rejeter", metavar="N°", help="Clôt la demande N° comme rejetée.")
+@click.pass_obj
+@known_errors
+def corrections(
+    settings: Settings, tous: bool, fmt: str, accepter: str | None, rejeter: str | None
+) -> None:
+    """Liste les signalements d'erreur à examiner.
+
+    Les demandes envoyées par le formulaire « Signaler une erreur » du site attendent dans une
+    file privée, jamais publiée. Accepter une demande ne modifie pas les données : corrigez la
+    source ou les décisions de curation, puis clôturez la demande.
+    """
+    import json
+    from dataclasses import asdict
+
+    from .corrections import ACCEPTED, REJECTED, CorrectionQueue, format_table
+
+    queue = CorrectionQueue(settings.corrections_path, settings.corrections_per_hour)
+    if accepter and rejeter:
+        raise click.UsageError("Donnez --accepter ou --rejeter, pas les deux.")
+    if accepter or rejeter:
+        closed = queue.close(accepter or rejeter or "", ACCEPTED if accepter else REJECTED)
+        verdict = "acceptée" if closed.status == ACCEPTED else "rejetée"
+        click.echo(f"Demande {closed.id} {verdict} (lieu {closed.place_id}).")
+        return
+    contents = queue.read()
+    if contents.unreadable:
+        numbers = ", ".join(map(str, contents.unreadable))
+        click.echo(f"Attention : lignes illisibles ignorées ({numbers}).", err=True)
+    chosen = [r for r in contents.requests if tous or r.is_open]
+    if fmt == "json":
+        click.echo(json.dumps([asdict(r) for r in chosen], ensure_ascii=False, indent=2))
+        return
+    click.echo(format_table(chosen))
+    plural = "s" if len(chosen) > 1 else ""
+    kind = f"demande{plural}" if tous else f"demande{plural} ouverte{plural}"
+    click.echo(f"({len(chosen)} {kind})")
+
+
 if __name__ == "__main__":
     cli()

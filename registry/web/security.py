@@ -73,7 +73,8 @@ def content_security_policy(settings: Settings, frameable: bool) -> str:
 
 def install(app: Flask, settings: Settings) -> None:
     """Signing key, CSRF protection of every form, and the headers of every response."""
-    app.config.setdefault("SECRET_KEY", secret_key(settings))
+    if not app.config.get("SECRET_KEY"):  # FLASK_SECRET_KEY wins; Flask's default is None
+        app.config["SECRET_KEY"] = secret_key(settings)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)
