@@ -57,9 +57,10 @@ test: $(VENV)/.installed-test $(VENDOR)/.installed
 	$(BIN)/python -m pytest
 
 # Benchmarks (not tests): one line each, reports in var/bench/ (bench/README.md).
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test $(VENDOR)/.installed
 	$(BIN)/python -m bench.near_home
 	$(BIN)/python -m bench.reconcile
+	$(BIN)/python -m bench.pages
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

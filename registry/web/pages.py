@@ -46,6 +46,9 @@ def headline(store: Store) -> dict[str, str]:
     """Places, communes covered, sources and last update of the published registry."""
     rows = store.select(queries.load("headline"))
     figures = {key: str(value) for key, value in rows[0].items()} if rows else {}
+    index = context.place_index()
+    figures["places"] = str(len(index))
+    figures["communes"] = str(len({entry.commune for entry in index.entries if entry.commune}))
     figures["sources"] = str(len(store.select(queries.load("sources"))))
     return figures
 
@@ -113,7 +116,12 @@ def place(place_id: str) -> str:
     view = place_view(graph, URIRef(iri))
     store = context.store()
     view.criteria = criteria_views(store.select(queries.load("place-assessments"), {"place": iri}))
-    view.citations = citation_lines(store.select(queries.load("place-citations"), {"place": iri}))
+    rows = []
+    for line in view.sources:
+        record = URIRef(line.record)
+        if store.select(queries.load("record-reified"), {"record": record}):
+            rows += store.select(queries.load("place-citations"), {"record": record})
+    view.citations = citation_lines(rows)
     now = datetime.now(PARIS)
     indexed = context.place_index().by_id.get(place_id)
     gazetteer = context.gazetteer()
