@@ -111,6 +111,7 @@ def test_filters_keep_only_matching_places(client: FlaskClient) -> None:
         ("q=" + "x" * 300, "trop long"),
         ("cp=44300&typologie=" + ",".join(f"t{i}" for i in range(30)), "valeurs au plus"),
         ("cp=44300&ouvert=maintenant&a=0001-01-01T00:00%2B05:00", "entre 1900 et 2200"),
+        ("cp=44300&gratuit=peut-etre", "oui ou non"),
     ],
 )
 def test_bad_parameters_get_a_400_saying_which_and_why(
@@ -119,6 +120,24 @@ def test_bad_parameters_get_a_400_saying_which_and_why(
     response = client.get(f"/api/lieux?{query}")
     assert response.status_code == 400
     assert message in response.get_json()["erreur"]
+
+
+def test_free_and_step_free_filters_keep_only_the_places_sources_say_so() -> None:
+    base = {"name": "", "locality": "", "postcode": "", "region": "", "typologies": (), "keys": ""}
+    tags = [{"acces:gratuit"}, {"pmr:oui"}, {"acces:gratuit", "pmr:oui"}, {"acces:payant"}, set()]
+    entries = [
+        PlaceEntry(id=f"p{i}", latitude=45.0 + i / 1000, longitude=5.0, tags=frozenset(t), **base)
+        for i, t in enumerate(tags)
+    ]
+    index = PlaceIndex(None, entries)
+    for filters, expected in (
+        (Filters(free=True), ["p0", "p2"]),
+        (Filters(step_free=True), ["p1", "p2"]),
+        (Filters(free=True, step_free=True), ["p2"]),
+        (Filters(), ["p0", "p1", "p2", "p3", "p4"]),
+    ):
+        assert [h.entry.id for h in index.near(45, 5, filters=filters)] == expected
+        assert [e.id for e in entries if filters.accepts(e)] == expected
 
 
 def test_open_now_uses_the_opening_hours_at_the_given_time() -> None:
