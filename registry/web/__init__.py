@@ -28,10 +28,32 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from . import api, corrections, errors, pages, resources, security, sparql, territories, vocab
+    from . import (
+        api,
+        catalog,
+        corrections,
+        downloads,
+        errors,
+        pages,
+        resources,
+        security,
+        sparql,
+        territories,
+        vocab,
+    )
 
     security.install(app, settings)
-    for module in (pages, territories, corrections, resources, sparql, vocab, api):
+    for module in (
+        pages,
+        territories,
+        corrections,
+        resources,
+        sparql,
+        vocab,
+        api,
+        downloads,
+        catalog,
+    ):
         app.register_blueprint(module.bp)
     security.csrf.exempt(sparql.bp)  # the SPARQL protocol's POST is not a form of this site
     security.csrf.exempt(api.bp)
