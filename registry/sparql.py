@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 from rdflib.plugins.sparql.parser import parseUpdate
@@ -60,13 +61,40 @@ def is_update(text: str) -> bool:
     return True
 
 
+# What is not the query's own words: comments, strings and IRIs, removed before looking for a
+# keyword. A variable (`?service`) or a prefixed name (`service:wifi`, `tl:service`) is no keyword.
+_NOT_KEYWORDS = re.compile(
+    r"#[^\n]*"
+    r"|'''.*?'''|\"\"\".*?\"\"\""
+    r"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
+    r"|<[^<>\"{}|^`\\\s]*>",
+    re.S,
+)
+_SERVICE = re.compile(r"(?<![\w?$:])SERVICE(?![\w:])", re.I)
+
+
+def uses_service(text: str) -> bool:
+    """Whether a query calls another endpoint (SPARQL 1.1 Federated Query `SERVICE`)."""
+    return bool(_SERVICE.search(_NOT_KEYWORDS.sub(" ", text)))
+
+
 def run_query(
     store: Store,
     text: str,
     default_graphs: Iterable[str] = (),
     named_graphs: Iterable[str] = (),
 ) -> QueryResult:
-    """Run a read-only query; an update is refused with 403, a malformed query with 400."""
+    """Run a read-only query; an update is refused with 403, a malformed query with 400.
+
+    `SERVICE` is refused (403) before anything runs: Oxigraph would call the other endpoint from
+    this server, on behalf of anyone.
+    """
+    if uses_service(text):
+        raise QueryRejected(
+            "Les requêtes fédérées (SERVICE) sont refusées : ce point d'accès n'interroge pas "
+            "d'autres serveurs. Interrogez chaque point d'accès séparément.",
+            status=403,
+        )
     try:
         return store.query(text, default_graphs, named_graphs)
     except QueryRejected:

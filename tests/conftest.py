@@ -6,6 +6,9 @@ import gzip
 import os
 import shutil
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph
@@ -114,3 +117,17 @@ def _rdflib_term(term: object) -> Node:
     from registry.store import _to_rdflib
 
     return _to_rdflib(term)  # type: ignore[arg-type]
+
+
+@contextmanager
+def live_server(app: object) -> Iterator[str]:
+    """Serve a WSGI app with a real HTTP server on loopback (a thread); yield its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +32,7 @@ from registry.settings import Settings
 from registry.store import OxigraphStore
 from registry.web import create_app
 
-from .conftest import ROOT, real_mirror
+from .conftest import ROOT, live_server, real_mirror
 
 pytestmark = [pytest.mark.mirror, pytest.mark.server]
 
@@ -84,15 +83,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     )
     publish(store, settings)
     app = create_app(settings, store=store)
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     index = PlaceIndex.build(store, Minter(settings.base_uri))
-    yield {"base": base, "settings": settings, "store": store, "index": index}
-    server.shutdown()
+    with live_server(app) as base:
+        yield {"base": base, "settings": settings, "store": store, "index": index}
 
 
 def _hostile_mirror(root: Path) -> Path:

@@ -132,6 +132,38 @@ def test_place_data_in_every_rdf_format(client: FlaskClient, ext: str, media_typ
     )
 
 
+@pytest.mark.parametrize(
+    ("kind", "code", "page"),
+    [
+        ("epci", "200070092", "/territoires/epci/200070092"),
+        ("departement", "33", "/territoires/departement/33"),
+        ("region", "75", "/territoires/region/75"),
+        ("commune", "33243", "/ressource/commune/33243"),
+    ],
+)
+def test_territory_iris_dereference_to_their_page_or_their_data(
+    client: FlaskClient, kind: str, code: str, page: str
+) -> None:
+    iri = f"http://registre.test/id/{kind}/{code}"
+    html = client.get(f"/id/{kind}/{code}", headers={"Accept": "text/html"})
+    assert html.status_code == 303 and html.location == page and html.headers["Vary"] == "Accept"
+    assert client.get(page).status_code == 200
+    data = client.get(f"/id/{kind}/{code}", headers={"Accept": "text/turtle"})
+    assert data.status_code == 303
+    turtle = client.get(data.location)
+    assert turtle.status_code == 200 and turtle.mimetype == "text/turtle"
+    assert (URIRef(iri), None, None) in parse_rdf(turtle.get_data(), "text/turtle")
+    assert 'rel="alternate"; type="application/ld+json"' in turtle.headers["Link"]
+
+
+def test_named_graph_iris_dereference(client: FlaskClient) -> None:
+    page = client.get("/graph/registry", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "triplets" in page.get_data(as_text=True)
+    data = client.get("/graph/registry", headers={"Accept": "text/turtle"})
+    assert data.status_code == 303 and "/sparql/graph?graph=" in data.location
+    assert client.get("/graph/inconnu").status_code == 404
+
+
 def test_unknown_place_is_a_french_404(client: FlaskClient) -> None:
     response = client.get("/lieu/inconnu", headers={"Accept": "text/html"})
     assert response.status_code == 404

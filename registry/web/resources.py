@@ -11,11 +11,16 @@ from ..conneg import HTML, MEDIA_TO_EXTENSION, OFFERED, RDF_EXTENSIONS, serializ
 from ..identity import GONE, MERGED, WITHDRAWN
 from ..namespaces import RDFS
 from ..placeview import term_label
+from ..store import Store
 from . import context
 
 bp = Blueprint("resources", __name__)
 
-KINDS = {"lieu", "record", "source", "commune", "departement", "region", "moissonnage", "document"}
+KINDS = {
+    "lieu", "record", "source", "commune", "epci", "departement", "region", "moissonnage",
+    "document",
+}  # fmt: skip
+TERRITORIES = {"region", "departement", "epci"}  # their HTML page is the territory's
 
 
 def _preferred_extension() -> str | None:
@@ -46,7 +51,31 @@ def identifier(kind: str, key: str) -> WerkzeugResponse:
         return _see_other(url_for("pages.place", place_id=key))
     if extension:
         return _see_other(url_for("resources.resource_data", kind=kind, key=key, ext=extension))
+    if kind in TERRITORIES:
+        return _see_other(url_for("territories.territory", kind=kind, code=key))
     return _see_other(url_for("resources.resource_page", kind=kind, key=key))
+
+
+@bp.get("/graph/<path:name>")
+def named_graph(name: str) -> WerkzeugResponse | str:
+    """A named graph's IRI: its triples by the Graph Store Protocol, or a page about it."""
+    iri = URIRef(f"{context.minter().base}graph/{name}")
+    triples = graph_sizes().get(str(iri), 0)
+    if not triples:
+        abort(404)
+    if _preferred_extension():
+        return _see_other(url_for("sparql.graph_store", graph=str(iri)))
+    return render_template("pages/graph.html", iri=str(iri), name=name, triples=triples)
+
+
+def graph_sizes() -> dict[str, int]:
+    """Every named graph of the published store and its number of triples (once per snapshot)."""
+
+    def count(store: Store) -> dict[str, int]:
+        rows = store.select(queries.load("graph-sizes"))
+        return {str(row["g"]): int(str(row["triples"])) for row in rows}
+
+    return context.per_snapshot("graph-sizes", count)
 
 
 def _rdf_response(iri: URIRef, query: str, variable: str, ext: str) -> Response:
@@ -57,7 +86,13 @@ def _rdf_response(iri: URIRef, query: str, variable: str, ext: str) -> Response:
         abort(404)
     body, content_type = serialize(graph, ext)
     response = Response(body, content_type=content_type)
-    response.headers["Link"] = f'<{iri}>; rel="describes"'
+    alternates = ", ".join(
+        f'<{url_for(request.endpoint or "", **{**(request.view_args or {}), "ext": other})}>; '
+        f'rel="alternate"; type="{media}"'
+        for other, (media, _) in RDF_EXTENSIONS.items()
+        if other != ext
+    )
+    response.headers["Link"] = f'<{iri}>; rel="describes", {alternates}'
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 

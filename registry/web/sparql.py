@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+import re
 
+from flask import Blueprint, Response, abort, render_template, request
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+
+from ..conneg import HTML
 from ..errors import QueryRejected
+from ..namespaces import RDF, RDFS
 from ..paths import EXAMPLE_QUERIES
-from ..sparql import format_parameter, media_types_for, run_query
+from ..sparql import GRAPH_TYPES, format_parameter, media_types_for, run_query
+from ..store import Store
 from . import context
+from .resources import graph_sizes
 
 bp = Blueprint("sparql", __name__)
 
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+SERIALIZERS = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+GRAPH_IRI = re.compile(r"https?://[^<>\"{}|^`\\\s]+")
 
 
 def _query_text() -> str | None:
@@ -49,12 +66,19 @@ def _graph_list(name: str) -> list[str]:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response | str:
-    """Answer a SPARQL query, or show the query page when there is none."""
+    """Answer a SPARQL query; without one, the service description, or the query page."""
     text = _query_text()
     if not text:
+        if request.method == "GET" and request.args.get("query") is None:
+            best = request.accept_mimetypes.best_match([HTML, *GRAPH_TYPES], default=HTML)
+            if best != HTML:  # SPARQL 1.1 Service Description §2: at the endpoint URL
+                return _service_description(best)
+        if request.method == "POST" or "query" in request.args:
+            raise QueryRejected("La requête SPARQL est vide.")
         return render_template(
             "pages/sparql.html",
             example=(EXAMPLE_QUERIES / "places-by-region.rq").read_text(encoding="utf-8"),
+            examples=_examples(),
         )
     result = run_query(
         context.store(),
@@ -67,6 +91,87 @@ def endpoint() -> Response | str:
     media_type = format_parameter(wanted) if wanted else None
     if media_type not in offered:
         media_type = request.accept_mimetypes.best_match(offered, default=offered[0])
+    response = Response(result.serialize(media_type), content_type=_with_charset(media_type))
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _examples() -> list[tuple[str, str]]:
+    """The example queries of docs/queries: (file name, text)."""
+    return [
+        (path.stem, path.read_text(encoding="utf-8"))
+        for path in sorted(EXAMPLE_QUERIES.glob("*.rq"))
+    ]
+
+
+def _service_description(media_type: str) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint (counts cached per snapshot)."""
+    graph = context.per_snapshot("service-description", _describe_service)
+    body = graph.serialize(format=SERIALIZERS[media_type])
+    response = Response(body, content_type=_with_charset(media_type))
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _describe_service(store: Store) -> Graph:
+    settings = context.settings()
+    endpoint = URIRef(f"{settings.base_uri}sparql")
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    graph.bind("formats", FORMATS)
+    graph.add((endpoint, RDF.type, SD.Service))
+    graph.add((endpoint, SD.endpoint, endpoint))
+    graph.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((endpoint, SD.feature, SD.UnionDefaultGraph))
+    graph.add((endpoint, SD.feature, SD.DereferencesURIs))
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                 "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):  # fmt: skip
+        graph.add((endpoint, SD.resultFormat, FORMATS[name]))
+    graph.add(
+        (endpoint, RDFS.label, Literal("Registre ouvert des tiers-lieux : SPARQL", lang="fr"))
+    )
+    graph.add((endpoint, RDFS.seeAlso, URIRef(f"{settings.base_uri}void")))
+    dataset, default = BNode(), BNode()
+    graph.add((endpoint, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    total = 0
+    for iri, triples in graph_sizes().items():
+        name = URIRef(iri)
+        total += triples
+        named, described = BNode(), BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, name))
+        graph.add((named, SD.graph, described))
+        graph.add((described, RDF.type, SD.Graph))
+        graph.add((described, VOID.triples, Literal(triples)))
+    graph.add((default, VOID.triples, Literal(total)))
+    return graph
+
+
+@bp.get("/sparql/graph")
+def graph_store() -> Response:
+    """The Graph Store Protocol, read-only: `?graph=<IRI>` (a named graph) or `?default`."""
+    if "default" in request.args:
+        query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    else:
+        name = request.args.get("graph", "").strip()
+        if not name:
+            raise QueryRejected("Indiquez « graph=<IRI du graphe> » ou « default ».")
+        if not GRAPH_IRI.fullmatch(name):
+            raise QueryRejected(f"IRI de graphe invalide : « {name[:80]} ».")
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+        if not context.store().select(
+            "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1", {"g": URIRef(name)}
+        ):
+            abort(404)
+    media_type = request.accept_mimetypes.best_match(GRAPH_TYPES, default=GRAPH_TYPES[0])
+    result = run_query(context.store(), query)
     response = Response(result.serialize(media_type), content_type=_with_charset(media_type))
     response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
