@@ -87,7 +87,7 @@ def _rdf_response(iri: URIRef, query: str, variable: str, ext: str) -> Response:
     body, content_type = serialize(graph, ext)
     response = Response(body, content_type=content_type)
     alternates = ", ".join(
-        f'<{url_for(request.endpoint or "", **{**(request.view_args or {}), "ext": other})}>; '
+        f"<{url_for(request.endpoint or '', **{**(request.view_args or {}), 'ext': other})}>; "
         f'rel="alternate"; type="{media}"'
         for other, (media, _) in RDF_EXTENSIONS.items()
         if other != ext
