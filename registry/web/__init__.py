@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     from . import (
         api,
         catalog,
+        changes,
         corrections,
         downloads,
         errors,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         api,
         downloads,
         catalog,
+        changes,
     ):
         app.register_blueprint(module.bp)
     security.csrf.exempt(sparql.bp)  # the SPARQL protocol's POST is not a form of this site
