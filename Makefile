@@ -30,6 +30,9 @@ $(VENDOR)/.installed: node_modules/.package-lock.json
 	  node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
 	  node_modules/leaflet.markercluster/MIT-LICENCE.txt $(VENDOR)/leaflet.markercluster/
+	mkdir -p $(VENDOR)/yasgui
+	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css \
+	  $(VENDOR)/yasgui/
 	touch $@
 
 assets: $(VENDOR)/.installed

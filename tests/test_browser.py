@@ -472,3 +472,18 @@ def test_keyboard_users_skip_to_the_content_and_see_the_focus(visitor: Visitor) 
     assert outline not in ("none", "")
     page.keyboard.press("Enter")
     assert page.url.endswith("#contenu")
+
+
+def test_the_sparql_editor_opens_with_the_example_queries(visitor: Visitor) -> None:
+    """YASGUI, served by the site: one tab per example query; the first one runs."""
+    page = visitor.page
+    visitor.goto("/sparql")
+    examples = sorted(path.stem for path in (ROOT / "docs" / "queries").glob("*.rq"))
+    page.wait_for_selector("#yasgui .CodeMirror")
+    tabs = page.locator("#yasgui .tabsList .tab").all_inner_texts()
+    assert [tab.split("\n")[0].strip() for tab in tabs] == examples
+    assert page.locator("form.sparql-sans-js").is_hidden()
+    page.locator(".yasqe_queryButton").first.click()
+    page.wait_for_selector(".yasr table tbody tr", timeout=60_000)
+    assert page.locator(".yasr table tbody tr").count() > 0
+    visitor.shot("sparql-editeur")

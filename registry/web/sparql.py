@@ -78,7 +78,8 @@ def endpoint() -> Response | str:
         return render_template(
             "pages/sparql.html",
             example=(EXAMPLE_QUERIES / "places-by-region.rq").read_text(encoding="utf-8"),
-            examples=_examples(),
+            examples=(examples := _examples()),
+            examples_json=[{"nom": name, "requete": text} for name, text in examples],
         )
     result = run_query(
         context.store(),
