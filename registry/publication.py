@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .changes import Publication, record_changes
 from .coverage import coverage_ntriples, derive_coverage
 from .criteria import AssessmentReport, assess
 from .curation import Decisions, load_decisions
@@ -30,6 +31,7 @@ from .store import OxigraphStore
 from .vocabulary import vocabulary_graph
 
 log = logging.getLogger(__name__)
+STAMP = "%Y%m%dT%H%M%S%fZ"  # a publication's stamp: its snapshot's folder name
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,17 @@ class PublishReport:
     records: int = 0
     uncertain: int = 0
     report: Path | None = None  # the uncertain pairs, for curators
+    changes: Publication | None = None  # places added, changed, removed since the last one
 
     def summary(self) -> str:
         """One line for the CLI."""
         where = f" → {self.snapshot}" if self.snapshot else ""
         line = f"publication : {self.places} lieux ({self.records} fiches){where}, "
         line += f"{self.seconds:.1f} s"
+        if self.changes is not None:
+            c = self.changes
+            line += f"\n  changements : {c.added} ajoutés, {c.changed} modifiés, "
+            line += f"{c.removed} supprimés (/changements)"
         if self.report is not None:
             line += f"\n  {self.uncertain} paires incertaines à trancher : {self.report}"
         return line
@@ -84,10 +91,14 @@ def publish(
         snapshot = snapshot_store(
             store, settings, lambda path: save_indexes(path, index, gazetteer)
         )
+    stamp = snapshot.name if snapshot is not None else datetime.now(UTC).strftime(STAMP)
+    changes = record_changes(settings.data_path, stamp, registry, minter)
     records = sum(len(g) for g in reconciliation.groups)
     seconds = time.perf_counter() - clock
     uncertain = len(reconciliation.uncertain)
-    return PublishReport(places, snapshot, seconds, criteria, records, uncertain, report)
+    return PublishReport(
+        places, snapshot, seconds, criteria, records, uncertain, report, changes=changes
+    )
 
 
 def _write_uncertain(settings: Settings, text: str) -> Path:
@@ -118,7 +129,7 @@ def snapshot_store(
     """
     folder = settings.data_path / "snapshots"
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime(STAMP)
     target = folder / stamp
     store.backup(target)
     save_index(index_path(target))

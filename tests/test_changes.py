@@ -123,3 +123,19 @@ def client_get(client: object, path: str) -> str:
     response = client.get(path)  # type: ignore[attr-defined]
     assert response.status_code == 200
     return str(response.get_data(as_text=True))
+
+
+def test_publish_records_the_changes_of_the_registry(
+    settings: Settings, loaded_store: OxigraphStore
+) -> None:
+    from registry.publication import publish as publish_registry
+
+    first = read_publications(settings.data_path)
+    places = loaded_store.select(
+        "PREFIX tl: <https://w3id.org/tiers-lieux/def/tl#> "
+        "SELECT (COUNT(?p) AS ?n) WHERE { GRAPH ?g { ?p a tl:TiersLieu } }"
+    )
+    assert [(p.added, p.changed, p.removed) for p in first] == [(int(str(places[0]["n"])), 0, 0)]
+    again = publish_registry(loaded_store, settings)
+    assert again.changes is not None and (again.changes.added, again.changes.changed) == (0, 0)
+    assert "changements : 0 ajoutés" in again.summary()
