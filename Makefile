@@ -64,6 +64,7 @@ bench: $(VENV)/.installed-test $(VENDOR)/.installed
 	$(BIN)/python -m bench.near_home
 	$(BIN)/python -m bench.reconcile
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.publication
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
