@@ -151,3 +151,10 @@ def test_browser_without_query_gets_the_query_page(client: FlaskClient) -> None:
     response = client.get("/sparql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "Point d'accès SPARQL" in response.get_data(as_text=True)
+
+
+def test_an_oversized_query_is_refused_with_413(client: FlaskClient) -> None:
+    padding = "# " + "x" * 100_000 + "\n"
+    response = client.post("/sparql", data={"query": padding + "ASK {}"})
+    assert response.status_code == 413
+    assert "Requête trop longue" in response.get_data(as_text=True)

@@ -19,6 +19,7 @@ MESSAGES = {
     405: "Méthode HTTP non autorisée ici.",
     406: "Aucun des formats demandés n'est disponible.",
     410: "Ce lieu a été retiré du registre par ses curateurs ; son adresse reste réservée.",
+    413: "Requête trop volumineuse.",
     415: "Type de contenu non pris en charge.",
     500: "Erreur interne : l'équipe du registre a été prévenue.",
     503: "Service momentanément indisponible.",
