@@ -1,4 +1,7 @@
-"""HTML pages for citizens: home with search, a page per place, the sources."""
+"""HTML pages for citizens: Accueil, Recherche, the fiche of a place, Sources, Données, Intégrer.
+
+The territory pages are in territories.py, the error reports in corrections.py.
+"""
 
 from __future__ import annotations
 
@@ -283,7 +286,9 @@ def embed() -> tuple[str, int] | str:
     )
 
 
-WIDGET_PARAMETERS = ("territoire", "typologie", "label", "service", "critere", "centre", "zoom")
+WIDGET_PARAMETERS = (
+    "territoire", "typologie", "label", "service", "critere", "gratuit", "pmr", "centre", "zoom",
+)  # fmt: skip
 TERRITORY_KINDS = {"region": "région", "departement": "département", "epci": "EPCI"}
 
 
