@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import queries
+from ..catalog import latest_dumps
 from ..geography import Commune, find_centre
 from ..identity import GONE
 from ..namespaces import DCTERMS, DEF
@@ -259,8 +260,12 @@ def facet_options(index: PlaceIndex) -> dict[str, list[tuple[str, str, int]]]:
 def data() -> str:
     """Données: the SPARQL endpoint, the API, the RDF of each resource, for re-users."""
     examples = sorted(p.stem for p in EXAMPLES.glob("*.rq")) if EXAMPLES.is_dir() else []
+    dumps, _ = latest_dumps(context.settings())
     return render_template(
-        "pages/data.html", headline=context.per_snapshot("headline", headline), examples=examples
+        "pages/data.html",
+        headline=context.per_snapshot("headline", headline),
+        examples=examples,
+        dumps={entry.get("fichier") for entry in dumps},
     )
 
 
