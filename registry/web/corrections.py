@@ -66,7 +66,7 @@ def _render(place_id: str, name: str, chosen: str = "", message: str = "", **pag
 
 @bp.get("/lieu/<place_id>/signaler")
 def form(place_id: str) -> str:
-    """Le formulaire « Signaler une erreur » d'un lieu (sans compte)."""
+    """The « Signaler une erreur » form of one place (no account needed)."""
     return _render(place_id, _place_name(place_id))
 
 
