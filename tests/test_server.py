@@ -55,10 +55,10 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            try:
-                requests.get(base, timeout=1)
+            try:  # the first answer opens the snapshot and loads its index: give it time
+                requests.get(base, timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if process.poll() is not None:
                     pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
                 time.sleep(0.2)
