@@ -18,6 +18,7 @@ from .changes import Publication, record_changes
 from .coverage import coverage_ntriples, derive_coverage
 from .criteria import AssessmentReport, assess
 from .curation import Decisions, load_decisions
+from .dumps import DumpSet, write_dumps
 from .errors import NotPublished, StoreUnavailable
 from .geography_rdf import load_gazetteer
 from .identity import ledger_ntriples
@@ -46,12 +47,15 @@ class PublishReport:
     uncertain: int = 0
     report: Path | None = None  # the uncertain pairs, for curators
     changes: Publication | None = None  # places added, changed, removed since the last one
+    dumps: DumpSet | None = None  # the open dumps of this publication (store on disk only)
 
     def summary(self) -> str:
         """One line for the CLI."""
         where = f" → {self.snapshot}" if self.snapshot else ""
         line = f"publication : {self.places} lieux ({self.records} fiches){where}, "
         line += f"{self.seconds:.1f} s"
+        if self.dumps is not None:
+            line += f"\n  {self.dumps.summary()}"
         if self.changes is not None:
             c = self.changes
             line += f"\n  changements : {c.added} ajoutés, {c.changed} modifiés, "
@@ -93,11 +97,12 @@ def publish(
         )
     stamp = snapshot.name if snapshot is not None else datetime.now(UTC).strftime(STAMP)
     changes = record_changes(settings.data_path, stamp, registry, minter)
+    dumps = write_dumps(store, settings, snapshot.name) if snapshot is not None else None
     records = sum(len(g) for g in reconciliation.groups)
     seconds = time.perf_counter() - clock
     uncertain = len(reconciliation.uncertain)
     return PublishReport(
-        places, snapshot, seconds, criteria, records, uncertain, report, changes=changes
+        places, snapshot, seconds, criteria, records, uncertain, report, changes, dumps
     )
 
 

@@ -71,6 +71,17 @@ def mirror(tmp_path: Path) -> Path:
     return root
 
 
+def real_settings(data_dir: Path) -> Settings:
+    """Settings reading the real data mirror into `data_dir`, or a skip that says why."""
+    mirror = real_mirror()
+    if mirror is None:
+        print("skipped: real data mirror absent (TL_MIRROR_DIR or ../shared/data)")
+        pytest.skip("real data mirror absent: set TL_MIRROR_DIR or provide ../shared/data")
+    return Settings(
+        data_dir=str(data_dir), mirror_dir=str(mirror), base_uri="http://registre.test/"
+    )
+
+
 @pytest.fixture
 def shared_mirror() -> Path:
     """The real data mirror, or a skip that says why."""

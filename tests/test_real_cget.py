@@ -16,23 +16,14 @@ from registry.settings import Settings
 from registry.store import OxigraphStore
 from registry.web import create_app
 
-from .conftest import CGET_CSV, ROOT, harvest
+from .conftest import CGET_CSV, ROOT, harvest, real_settings
 
 pytestmark = pytest.mark.mirror
 
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[OxigraphStore, Settings, object]:
-    from .conftest import real_mirror
-
-    mirror = real_mirror()
-    if mirror is None:
-        pytest.skip("real data mirror absent: set TL_MIRROR_DIR or provide ../shared/data")
-    settings = Settings(
-        data_dir=str(tmp_path_factory.mktemp("var")),
-        mirror_dir=str(mirror),
-        base_uri="http://registre.test/",
-    )
+    settings = real_settings(tmp_path_factory.mktemp("var"))
     store = OxigraphStore(None)
     harvest(store, settings, "geographie")
     report = harvest(store, settings, "cget-2019")
