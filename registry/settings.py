@@ -22,6 +22,9 @@ class Settings:
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # map background tiles
     tile_attribution: str = "© les contributeurs d'OpenStreetMap"  # credit shown on the maps
     corrections_per_hour: int = 10  # error reports one client may send per hour
+    sparql_timeout_s: int = 30  # a public SPARQL query is stopped after this many seconds
+    sparql_workers: int = 2  # query processes per web worker (a runaway query holds one)
+    sparql_max_result_mb: int = 100  # the largest answer /sparql sends, in megabytes
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:

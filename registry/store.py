@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, Protocol
+from typing import IO, BinaryIO, Literal, Protocol, cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
@@ -28,6 +28,14 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 ResultKind = Literal["bindings", "boolean", "graph"]
 
 
+class Writable(Protocol):
+    """Where a result can be written: a binary file, or any object with `write(bytes)`."""
+
+    def write(self, data: bytes, /) -> int:
+        """Write `data`; return how many bytes were written."""
+        ...
+
+
 @dataclass
 class QueryResult:
     """The answer to a SPARQL query, ready to be written in any standard format."""
@@ -43,6 +51,17 @@ class QueryResult:
             data = self._result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
         assert data is not None  # noqa: S101 -- serialize() without output returns bytes
         return data
+
+    def write(self, output: Writable, media_type: str) -> None:
+        """Write the result in `media_type` to `output`, as it is produced (no copy in memory).
+
+        `output` needs only `write(bytes)` (pyoxigraph's stubs ask for a whole IO[bytes]).
+        """
+        sink = cast(IO[bytes], output)
+        if isinstance(self._result, ox.QueryTriples):
+            self._result.serialize(sink, format=ox.RdfFormat.from_media_type(media_type))
+        else:
+            self._result.serialize(sink, format=ox.QueryResultsFormat.from_media_type(media_type))
 
 
 class Store(Protocol):
@@ -142,6 +161,7 @@ class OxigraphStore:
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only  # a published snapshot: other processes may open it too
         try:
             if path is None:
                 self._store = ox.Store()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import signal
 import socket
@@ -24,6 +25,7 @@ from registry.store import open_store
 from .conftest import harvest, parse_rdf
 
 pytestmark = pytest.mark.server
+SPARQL_TIMEOUT_S = 4
 
 
 def free_port() -> int:
@@ -42,7 +44,8 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     harvest(store, settings, "cget-2019")
     publish(store, settings)
     del store
-    env = {**os.environ, "TL_DATA_DIR": settings.data_dir, "TL_BASE_URI": base}
+    env = {**os.environ, "TL_DATA_DIR": settings.data_dir, "TL_BASE_URI": base,
+           "TL_SPARQL_TIMEOUT_S": str(SPARQL_TIMEOUT_S)}  # fmt: skip
     tierslieux = Path(sys.executable).with_name("tierslieux")
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
@@ -101,3 +104,30 @@ def test_gunicorn_serves_pages_uris_and_sparql(server: str) -> None:
         f"{server}sparql", data={"query": count}, headers={"Accept": "text/csv"}, timeout=10
     )
     assert answer.text.splitlines() == ["n", "5"]
+
+
+def test_a_runaway_query_is_stopped_while_the_site_and_sparql_keep_answering(
+    server: str,
+) -> None:
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    ask = "ASK { ?p a <https://w3id.org/tiers-lieux/def/tl#TiersLieu> }"
+    json_ = {"Accept": "application/sparql-results+json"}
+    assert requests.get(f"{server}sparql", params={"query": ask}, headers=json_, timeout=30).ok
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        started = time.monotonic()
+        stopped = pool.submit(
+            requests.post, f"{server}sparql", data={"query": runaway}, headers=json_,
+            timeout=120,
+        )  # fmt: skip
+        time.sleep(0.5)
+        others = []
+        while not stopped.done():
+            page = requests.get(f"{server}recherche", params={"q": "nantes"}, timeout=30)
+            answer = requests.get(f"{server}sparql", params={"query": ask}, headers=json_,
+                                  timeout=30)  # fmt: skip
+            others.append((page.status_code, answer.status_code, answer.json()["boolean"]))
+        response = stopped.result()
+    assert response.status_code == 503
+    assert f"délai de {SPARQL_TIMEOUT_S} s" in response.text
+    assert time.monotonic() - started >= SPARQL_TIMEOUT_S
+    assert len(others) >= 2 and set(others) == {(200, 200, True)}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 
 from flask import Blueprint, Response, abort, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -11,8 +13,9 @@ from ..conneg import HTML
 from ..errors import QueryRejected
 from ..namespaces import RDF, RDFS
 from ..paths import EXAMPLE_QUERIES
+from ..query_pool import Answer, QueryPool, write_answer
 from ..sparql import GRAPH_TYPES, format_parameter, media_types_for, run_query
-from ..store import Store
+from ..store import OxigraphStore, Store
 from . import context
 from .resources import graph_sizes
 
@@ -85,21 +88,51 @@ def endpoint() -> Response | str:
     if len(text) > MAX_QUERY_CHARS:
         size = f"{len(text):,} caractères ; {MAX_QUERY_CHARS:,} au plus".replace(",", " ")
         raise QueryRejected(f"Requête trop longue ({size}).", status=413)
-    result = run_query(
-        context.store(),
-        text,
-        default_graphs=_graph_list("default-graph-uri"),
-        named_graphs=_graph_list("named-graph-uri"),
-    )
-    offered = media_types_for(result.kind)
     wanted = request.values.get("format", "")
-    media_type = format_parameter(wanted) if wanted else None
-    if media_type not in offered:
-        media_type = request.accept_mimetypes.best_match(offered, default=offered[0])
-    response = Response(result.serialize(media_type), content_type=_with_charset(media_type))
+    media_types = {kind: _negotiate(kind, wanted) for kind in ("bindings", "graph", "boolean")}
+    answer = _answer(text, media_types)
+    response = Response(answer.body, content_type=_with_charset(answer.media_type))
     response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _negotiate(kind: str, wanted: str) -> str:
+    """The media type to answer a result of `kind` in: `format`, else `Accept`, else default."""
+    offered = media_types_for(kind)
+    media_type = format_parameter(wanted) if wanted else None
+    if media_type not in offered:
+        media_type = request.accept_mimetypes.best_match(offered, default=offered[0])
+    return media_type or offered[0]
+
+
+def _answer(text: str, media_types: dict[str, str]) -> Answer:
+    """Run the query and write its answer, within the deadline and the size cap.
+
+    A published snapshot on disk is queried in a worker process the deadline can stop; a store
+    given to the app (tests, an in-memory store) is queried in this thread, size-capped only.
+    """
+    settings = context.settings()
+    max_bytes = settings.sparql_max_result_mb * 1_000_000
+    defaults, named = _graph_list("default-graph-uri"), _graph_list("named-graph-uri")
+    store = context.store()
+    if isinstance(store, OxigraphStore) and store.read_only and store.path is not None:
+        pool = _pool(settings.sparql_workers, settings.sparql_timeout_s, max_bytes)
+        return pool.run(store.path, text, defaults, named, media_types)
+    return write_answer(run_query(store, text, defaults, named), media_types, max_bytes)
+
+
+_POOLS: dict[tuple[int, int, float, int], QueryPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(size: int, timeout: float, max_bytes: int) -> QueryPool:
+    """This process's pool of query workers (one per set of limits)."""
+    key = (os.getpid(), size, timeout, max_bytes)
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = QueryPool(size, timeout, max_bytes)
+        return _POOLS[key]
 
 
 def _examples() -> list[tuple[str, str]]:
