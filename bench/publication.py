@@ -24,6 +24,7 @@ import argparse
 import importlib.metadata
 import io
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -151,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     if not options.skip_demo:
         settings = Settings.from_env()
         store = OxigraphStore(settings.store_path)
+        if not store.ask("ASK { ?r a <https://w3id.org/tiers-lieux/def/tl#SourceRecord> }"):
+            del store  # the CLI opens the working store itself
+            log("demo registry: empty working store, tierslieux harvest --all…")
+            tierslieux = Path(sys.executable).with_name("tierslieux")
+            subprocess.run([str(tierslieux), "harvest", "--all"], check=False)
+            store = OxigraphStore(settings.store_path)
         log("demo registry: publish…")
         seconds, report = timed_publish(store, settings)
         del store
@@ -178,13 +185,15 @@ def main(argv: list[str] | None = None) -> int:
             "publication time)"
         )
         table = [
-            "| registry | places | records | publish (s) |",
-            "|---|---:|---:|---:|",
+            "| registry | places | records | publish (s) | of which dumps (s) | dumps (MB) |",
+            "|---|---:|---:|---:|---:|---:|",
             *(
-                f"| {name} | {r.places:,} | {r.records:,} | {s:.1f} |"
+                f"| {name} | {r.places:,} | {r.records:,} | {s:.1f} | "
+                + (f"{r.dumps.seconds:.1f} | {sum(d.size for d in r.dumps.dumps) / 1e6:.1f} |"
+                   if r.dumps else "– | – |")
                 for name, _, s, r in registries
             ),
-        ]
+        ]  # fmt: skip
         query_tables = []
         for name, chosen, _, _ in registries:
             log(f"{name}: example queries…")

@@ -35,7 +35,7 @@ from .iris import Minter
 from .namespaces import ADMS, PROV, RDF, RDFS, SCHEMA, SKOS, TL
 from .placeview import CRITERIA_IRIS
 from .settings import Settings
-from .store import OxigraphStore
+from .store import Store
 from .vocabulary import fold, label, vocabulary_graph
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class DumpSet:
         )
 
 
-def write_dumps(store: OxigraphStore, settings: Settings, stamp: str) -> DumpSet:
+def write_dumps(store: Store, settings: Settings, stamp: str) -> DumpSet:
     """Write every dump of `store` under `donnees/{stamp}/`, then point `donnees/latest` at it."""
     if not STAMP.fullmatch(stamp):
         raise ValueError(f"not a publication stamp: {stamp!r}")
@@ -132,7 +132,7 @@ def write_dumps(store: OxigraphStore, settings: Settings, stamp: str) -> DumpSet
     return DumpSet(stamp, target, tuple(dumps), time.perf_counter() - clock)
 
 
-def _write_all(store: OxigraphStore, settings: Settings, stamp: str, work: Path) -> list[Dump]:
+def _write_all(store: Store, settings: Settings, stamp: str, work: Path) -> list[Dump]:
     minter = Minter(settings.base_uri)
     reader = _write_rdf(store, minter, work)
     places = reader.places()
@@ -160,7 +160,7 @@ def _write_all(store: OxigraphStore, settings: Settings, stamp: str, work: Path)
     return [_described(work / name, published, **counts[name]) for name in FILES]
 
 
-def _write_rdf(store: OxigraphStore, minter: Minter, work: Path) -> _Reader:
+def _write_rdf(store: Store, minter: Minter, work: Path) -> _Reader:
     """The RDF files, from one dump of the store read back once; what that reading kept."""
     with _gzip_writer(work / "registre.nq.gz") as out:
         store.dump(out, "application/n-quads")

@@ -18,7 +18,7 @@ from .changes import Publication, record_changes
 from .coverage import coverage_ntriples, derive_coverage
 from .criteria import AssessmentReport, assess
 from .curation import Decisions, load_decisions
-from .dumps import DumpSet, write_dumps
+from .dumps import DumpSet, published_at, write_dumps
 from .errors import NotPublished, StoreUnavailable
 from .geography_rdf import load_gazetteer
 from .identity import ledger_ntriples
@@ -28,7 +28,7 @@ from .namespaces import RDF, TL
 from .reconcile import build_registry
 from .search import PlaceIndex
 from .settings import Settings
-from .store import OxigraphStore
+from .store import OxigraphStore, Store
 from .vocabulary import vocabulary_graph
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,7 @@ class PublishReport:
         return line
 
 
-def publish(
-    store: OxigraphStore, settings: Settings, decisions: Decisions | None = None
-) -> PublishReport:
+def publish(store: Store, settings: Settings, decisions: Decisions | None = None) -> PublishReport:
     """Rebuild the registry, vocabulary and quality graphs; snapshot the store when on disk.
 
     `decisions` are the curators' (default: curation/decisions.toml).
@@ -91,13 +89,18 @@ def publish(
     store.rebuild_graphs({minter.graph("coverage"): coverage_ntriples(coverage, minter)})
     places = registry.count(f" <{RDF.type}> <{TL.TiersLieu}> .".encode())
     snapshot = None
-    if store.path is not None:
+    if isinstance(store, OxigraphStore) and store.path is not None:
         snapshot = snapshot_store(
             store, settings, lambda path: save_indexes(path, index, gazetteer)
         )
     stamp = snapshot.name if snapshot is not None else datetime.now(UTC).strftime(STAMP)
     changes = record_changes(settings.data_path, stamp, registry, minter)
-    dumps = write_dumps(store, settings, snapshot.name) if snapshot is not None else None
+    dumps = write_dumps(store, settings, stamp) if store.persistent else None
+    if store.path is None and store.persistent:  # a remote store: tell the web tier
+        from .remote_store import RemoteStore, mark_published
+
+        if isinstance(store, RemoteStore):
+            mark_published(store, published_at(stamp))
     records = sum(len(g) for g in reconciliation.groups)
     seconds = time.perf_counter() - clock
     uncertain = len(reconciliation.uncertain)
@@ -115,7 +118,7 @@ def _write_uncertain(settings: Settings, text: str) -> Path:
     return path
 
 
-def assess_and_store(store: OxigraphStore, settings: Settings) -> AssessmentReport:
+def assess_and_store(store: Store, settings: Settings) -> AssessmentReport:
     """Assess the six criteria of every place and replace the quality graph."""
     minter = Minter(settings.base_uri)
     quality, report = assess(store, minter, settings.criteria_profile)

@@ -15,7 +15,12 @@ class Settings:
     data_dir: str = "var"  # working store, snapshots, archive of fetched files, reports
     base_uri: str = "http://127.0.0.1:8000/"  # every IRI the registry mints starts with it
     mirror_dir: str = ""  # when set, harvesters read this folder instead of the upstream URLs
-    store_url: str = ""  # "" = Oxigraph store in {data_dir}/store; "memory:" = in memory
+    store_url: str = ""  # "" = Oxigraph in {data_dir}/store; "memory:"; or a SPARQL endpoint URL
+    store_update_url: str = ""  # remote store: its SPARQL Update URL ("" = store_url)
+    store_graph_store_url: str = ""  # remote store: its Graph Store Protocol URL ("" = none)
+    store_user: str = ""  # remote store: user for updates (HTTP digest), never logged
+    store_password: str = ""  # remote store: that user's password, never logged
+    store_timeout_s: int = 300  # remote store: timeout of each request to it
     http_timeout_s: int = 60  # timeout of each HTTP request made by a harvester
     criteria_profile: str = ""  # thresholds of the six criteria: a Turtle file ("" = defaut.ttl)
     secret_key: str = ""  # signs the site's forms (CSRF); "" = a key kept in {data_dir}/private
@@ -37,6 +42,15 @@ class Settings:
         }
         return replace(base, **found)
 
+    def __repr__(self) -> str:  # never the store's password
+        hidden = "***"
+        shown = replace(self, store_password=hidden) if self.store_password else self
+        return (
+            "Settings("
+            + ", ".join(f"{f.name}={getattr(shown, f.name)!r}" for f in fields(self))
+            + ")"
+        )
+
     def __post_init__(self) -> None:
         if not self.base_uri.endswith("/"):
             object.__setattr__(self, "base_uri", self.base_uri + "/")
@@ -52,8 +66,13 @@ class Settings:
         return self.data_path / "private" / "corrections.jsonl"
 
     @property
+    def remote_store(self) -> bool:
+        """Whether the store is a SPARQL server (TL_STORE_URL is an http(s) URL)."""
+        return self.store_url.startswith(("http://", "https://"))
+
+    @property
     def store_path(self) -> Path | None:
-        """Directory of the working Oxigraph store, or None when the store lives in memory."""
-        if self.store_url == "memory:":
+        """Directory of the working Oxigraph store, or None (in memory, or a remote store)."""
+        if self.store_url == "memory:" or self.remote_store:
             return None
         return Path(self.store_url) if self.store_url else self.data_path / "store"

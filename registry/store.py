@@ -6,6 +6,7 @@ all graphs as their default graph (DESIGN §4, §7).
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,19 +39,19 @@ class Writable(Protocol):
 
 @dataclass
 class QueryResult:
-    """The answer to a SPARQL query, ready to be written in any standard format."""
+    """The answer to a SPARQL query, ready to be written in any standard format.
+
+    Graph results are Oxigraph's iterator, or a list of triples (what a remote store answered).
+    """
 
     kind: ResultKind
-    _result: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean
+    _result: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | list[ox.Triple]
 
     def serialize(self, media_type: str) -> bytes:
         """Write the result in `media_type` (a SPARQL results or RDF media type)."""
-        if isinstance(self._result, ox.QueryTriples):
-            data = self._result.serialize(format=ox.RdfFormat.from_media_type(media_type))
-        else:
-            data = self._result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
-        assert data is not None  # noqa: S101 -- serialize() without output returns bytes
-        return data
+        buffer = io.BytesIO()
+        self.write(buffer, media_type)
+        return buffer.getvalue()
 
     def write(self, output: Writable, media_type: str) -> None:
         """Write the result in `media_type` to `output`, as it is produced (no copy in memory).
@@ -58,7 +59,10 @@ class QueryResult:
         `output` needs only `write(bytes)` (pyoxigraph's stubs ask for a whole IO[bytes]).
         """
         sink = cast(IO[bytes], output)
-        if isinstance(self._result, ox.QueryTriples):
+        if isinstance(self._result, list):
+            rdf_format = ox.RdfFormat.from_media_type(media_type)
+            ox.serialize(self._result, sink, rdf_format)
+        elif isinstance(self._result, ox.QueryTriples):
             self._result.serialize(sink, format=ox.RdfFormat.from_media_type(media_type))
         else:
             self._result.serialize(sink, format=ox.QueryResultsFormat.from_media_type(media_type))
@@ -66,6 +70,20 @@ class QueryResult:
 
 class Store(Protocol):
     """What code may ask of a triple store. Each source lives in its own named graph."""
+
+    @property
+    def path(self) -> Path | None:
+        """The store's directory on this machine (snapshots are taken of it), or None."""
+        ...
+
+    @property
+    def persistent(self) -> bool:
+        """Whether the data outlives this process (then publish writes the dumps)."""
+        ...
+
+    def count(self, graph: URIRef | None = None) -> int:
+        """Number of triples in one named graph, or quads in the whole store."""
+        ...
 
     def select(
         self,
@@ -162,6 +180,7 @@ class OxigraphStore:
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only  # a published snapshot: other processes may open it too
+        self.persistent = path is not None
         try:
             if path is None:
                 self._store = ox.Store()
@@ -345,8 +364,16 @@ def _data_clause(verb: str, graphs: Iterable[tuple[URIRef, Graph]]) -> list[str]
     return [f"{verb} DATA {{\n" + "\n".join(blocks) + "\n}"] if blocks else []
 
 
-def open_store(settings: Settings, *, read_only: bool = False) -> OxigraphStore:
-    """Return the working store `settings` names: in memory or an Oxigraph directory."""
+def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+    """Return the working store `settings` names.
+
+    In memory, an Oxigraph directory, or a SPARQL server (`TL_STORE_URL=http…`,
+    registry.remote_store).
+    """
+    if settings.remote_store:
+        from .remote_store import RemoteStore
+
+        return RemoteStore.from_settings(settings)
     path = settings.store_path
     if read_only and path is not None and not path.exists():
         raise StoreUnavailable(

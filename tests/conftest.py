@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph
@@ -19,8 +20,11 @@ from rdflib.term import Node
 from harvesters import HarvestReport, harvest_source
 from harvesters.config import load_sources
 from registry.publication import publish
+from registry.remote_store import RemoteStore
 from registry.settings import Settings
 from registry.store import OxigraphStore
+
+from . import virtuoso
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
@@ -128,6 +132,34 @@ def _rdflib_term(term: object) -> Node:
     from registry.store import _to_rdflib
 
     return _to_rdflib(term)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso.Virtuoso]:
+    """One Virtuoso for the session (about 15 s to start), or a skip that says why."""
+    why = virtuoso.missing()
+    if why:
+        print(f"skipped: {why}")
+        pytest.skip(why)
+    instance = virtuoso.start(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture
+def remote_settings(settings: Settings, virtuoso_server: virtuoso.Virtuoso) -> Settings:
+    """`settings` with the Virtuoso as the store, emptied of the registry's graphs."""
+    chosen = replace(
+        settings,
+        store_url=virtuoso_server.sparql,
+        store_graph_store_url=virtuoso_server.graph_store,
+    )
+    store = RemoteStore.from_settings(chosen)
+    for graph in store.graph_names():
+        store.replace_graphs({graph: Graph()})
+    return chosen
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from flask import Flask
 
 from ..paths import SITE
 from ..publication import SnapshotFollower
+from ..remote_store import RemoteFollower
 from ..settings import Settings
 from ..store import Store
 
@@ -24,7 +25,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.config.from_prefixed_env()  # Flask's own keys only (FLASK_SECRET_KEY…)
     app.extensions["tl.settings"] = settings
-    app.extensions["tl.store"] = store if store is not None else SnapshotFollower(settings)
+    follower = RemoteFollower(settings) if settings.remote_store else SnapshotFollower(settings)
+    app.extensions["tl.store"] = store if store is not None else follower
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -13,6 +13,7 @@ from ..geography_rdf import load_gazetteer
 from ..indexes import index_path, load_indexes
 from ..iris import Minter
 from ..publication import SnapshotFollower
+from ..remote_store import RemoteFollower
 from ..search import PlaceIndex
 from ..settings import Settings
 from ..store import Store
@@ -27,7 +28,7 @@ def settings() -> Settings:
 def store() -> Store:
     """The store to read: the fixed one (tests) or the current published snapshot."""
     holder = current_app.extensions["tl.store"]
-    if isinstance(holder, SnapshotFollower):
+    if isinstance(holder, SnapshotFollower | RemoteFollower):
         return holder.store()
     value: Store = holder
     return value
