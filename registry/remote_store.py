@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
 WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+# Virtuoso turns geo:wktLiteral values into its own geometries, in single precision (checked:
+# "POINT(1.107451 44.633432)" came back as "POINT(1.1074509620667 44.633430480957)"). So they
+# are stored under this datatype of ours, as text, and given back as geo:wktLiteral.
+WKT_STORED = "urn:tl:wkt-texte"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 JSON_RESULTS = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -101,7 +105,7 @@ def _fix_term(term: Any) -> Any:
     """A term as Oxigraph would give it (Virtuoso's geometry and boolean forms undone)."""
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value
-        if datatype == GEOMETRY:
+        if datatype in (GEOMETRY, WKT_STORED):
             return ox.Literal(term.value, datatype=ox.NamedNode(WKT))
         if datatype == XSD_BOOLEAN and term.value in ("1", "0"):
             value = "true" if term.value == "1" else "false"
@@ -125,7 +129,7 @@ def _fix_bindings(data: bytes) -> bytes:
         for cell in row.values():
             if cell.get("type") == "typed-literal":  # SPARQL 1.0 JSON, still Virtuoso's
                 cell["type"] = "literal"
-            if cell.get("datatype") == GEOMETRY:
+            if cell.get("datatype") in (GEOMETRY, WKT_STORED):
                 cell["datatype"] = WKT
             elif cell.get("datatype") == XSD_BOOLEAN and cell.get("value") in ("1", "0"):
                 cell["value"] = "true" if cell["value"] == "1" else "false"
@@ -442,23 +446,29 @@ class RemoteStore:
         return response
 
     def _skolemised(self, data: bytes) -> bytes:
-        """Checked N-Triples, each blank node made an IRI under `{base}.well-known/genid/`.
+        """Checked N-Triples, ready for the server.
 
         Parsed with Oxigraph first, so a bad term raises SyntaxError before anything is sent,
-        as the embedded store refuses it before anything is written.
+        as the embedded store refuses it before anything is written. Each blank node becomes an
+        IRI under `{base}.well-known/genid/`; WKT literals take the datatype `WKT_STORED`.
         """
         triples = ox.parse(data, ox.RdfFormat.N_TRIPLES)
-        if b"_:" not in data:
+        if b"_:" not in data and WKT.encode() not in data:
             for _ in triples:
                 pass
             return data
         genid = f"{self.base}.well-known/genid/"
+        stored = ox.NamedNode(WKT_STORED)
 
-        def iri(term: Any) -> Any:
-            return ox.NamedNode(genid + term.value) if isinstance(term, ox.BlankNode) else term
+        def term(value: Any) -> Any:
+            if isinstance(value, ox.BlankNode):
+                return ox.NamedNode(genid + value.value)
+            if isinstance(value, ox.Literal) and value.datatype.value == WKT:
+                return ox.Literal(value.value, datatype=stored)
+            return value
 
         return "".join(
-            f"{ox.Triple(iri(t.subject), t.predicate, iri(t.object))} .\n" for t in triples
+            f"{ox.Triple(term(t.subject), t.predicate, term(t.object))} .\n" for t in triples
         ).encode()
 
 

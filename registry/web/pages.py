@@ -28,6 +28,7 @@ from ..paths import ROOT
 from ..placeview import citation_lines, criteria_views, place_view, weekly_hours
 from ..search import PARIS, PlaceEntry, PlaceIndex
 from ..store import Store
+from ..vocabulary import fold
 from ..vocabulary import label as vocabulary_label
 from . import context, searching
 from .resources import moved_or_withdrawn
@@ -177,6 +178,8 @@ def source_report(source_id: str) -> str:
 def sources() -> str:
     """Sources: each source, its publisher, licence and last harvest."""
     rows = context.store().select(queries.load("sources"))
+    # in French alphabetical order here: engines order mixed literals differently
+    rows.sort(key=lambda row: (fold(str(row.get("title", ""))), str(row["source"])))
     return render_template("pages/sources.html", sources=rows)
 
 
