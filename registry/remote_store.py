@@ -165,6 +165,18 @@ class RemoteStore:
         if self._auth:
             self._http.auth = requests.auth.HTTPDigestAuth(*self._auth)
         self._graphs: list[str] | None = None  # the registry's graphs, cached between writes
+        self.deadline_message = ""  # set on a public endpoint's copy (`bounded`)
+
+    def bounded(self, seconds: float, message: str) -> RemoteStore:
+        """A copy whose queries give up after `seconds`, refused with `message` (503).
+
+        For the public endpoint: the server may go on computing (Virtuoso's
+        MaxQueryExecutionTime bounds it), this web worker does not wait.
+        """
+        copy = object.__new__(RemoteStore)
+        copy.__dict__.update(self.__dict__)
+        copy.timeout, copy.deadline_message = seconds, message
+        return copy
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
@@ -234,10 +246,17 @@ class RemoteStore:
             self._fail("le serveur refuse les identifiants du registre (TL_STORE_USER)")
         except SPARQLExceptions.EndPointNotFound:
             self._fail("aucun point d'accès SPARQL à cette adresse (404)")
+        except SPARQLExceptions.EndPointInternalError as error:
+            raise QueryRejected(
+                f"Le store distant n'a pas pu exécuter la requête : {_server_message(error)}",
+                status=502,
+            ) from None
         except SPARQLExceptions.SPARQLWrapperException as error:
             self._fail(f"erreur du serveur : {_server_message(error)}")
         except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
             reason = getattr(error, "reason", error)
+            if self.deadline_message and isinstance(reason, TimeoutError):
+                raise QueryRejected(self.deadline_message, status=503) from None
             self._fail(f"serveur injoignable ou trop lent ({reason})")
 
     def _fail(self, why: str) -> NoReturn:

@@ -119,3 +119,15 @@ def test_the_web_tier_follows_a_new_publication(remote_settings: Settings) -> No
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/tiers-lieux/def/tl#TiersLieu> }"
     assert rows(client, count)
     assert "Nantes" in client.get("/recherche?q=nantes").get_data(as_text=True)
+
+
+def test_a_runaway_query_on_virtuoso_is_given_up_at_the_deadline(remote_settings: Settings) -> None:
+    store = RemoteStore.from_settings(remote_settings)
+    harvest(store, remote_settings, "geographie")
+    client = create_app(replace(remote_settings, sparql_timeout_s=2)).test_client()
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    response = client.post("/sparql", data={"query": runaway}, headers=JSON)
+    assert response.status_code == 503
+    assert "délai de 2 s" in response.get_data(as_text=True)
+    bad = client.post("/sparql", data={"query": "SELECT ?x WHERE { ?x ?p }"}, headers=JSON)
+    assert bad.status_code == 400 and "invalide" in bad.get_data(as_text=True)

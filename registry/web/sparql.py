@@ -13,7 +13,8 @@ from ..conneg import HTML
 from ..errors import QueryRejected
 from ..namespaces import RDF, RDFS
 from ..paths import EXAMPLE_QUERIES
-from ..query_pool import Answer, QueryPool, write_answer
+from ..query_pool import Answer, QueryPool, timeout_message, write_answer
+from ..remote_store import RemoteStore
 from ..sparql import GRAPH_TYPES, format_parameter, media_types_for, run_query
 from ..store import OxigraphStore, Store
 from . import context
@@ -119,6 +120,9 @@ def _answer(text: str, media_types: dict[str, str]) -> Answer:
     if isinstance(store, OxigraphStore) and store.read_only and store.path is not None:
         pool = _pool(settings.sparql_workers, settings.sparql_timeout_s, max_bytes)
         return pool.run(store.path, text, defaults, named, media_types)
+    if isinstance(store, RemoteStore):
+        timeout = settings.sparql_timeout_s
+        store = store.bounded(timeout, timeout_message(timeout))
     return write_answer(run_query(store, text, defaults, named), media_types, max_bytes)
 
 
