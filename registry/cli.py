@@ -51,7 +51,9 @@ def known_errors(func: F) -> F:
 
 @click.group()
 @click.option("-v", "--verbose", count=True, help="-v infos, -vv débogage.")
-@click.option("--store", help="Remplace TL_STORE_URL (dossier Oxigraph, « memory: » ou URL SPARQL).")
+@click.option(
+    "--store", help="Remplace TL_STORE_URL (dossier Oxigraph, « memory: » ou URL SPARQL)."
+)
 @click.version_option(package_name="tiers-lieux-registry")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, store: str | None) -> None:

@@ -142,10 +142,10 @@ def _write_all(store: Store, settings: Settings, stamp: str, work: Path) -> list
         places, work / "lieux-mediation-numerique.csv", published[:10], minter
     )
     flat = write_flat_csv(places, work / "tiers-lieux.csv", minter)
-    everything = tuple(sorted(g.value for g in reader.sizes if isinstance(g, ox.NamedNode)))
+    everything = tuple(sorted(reader.sizes))
     quads = sum(reader.sizes.values())
     registry = str(minter.graph("registry"))
-    places_rdf = {"triples": reader.sizes[ox.NamedNode(registry)], "graphs": (registry,)}
+    places_rdf = {"triples": reader.sizes.get(registry, 0), "graphs": (registry,)}
     counts: dict[str, dict[str, Any]] = {
         "registre.nq.gz": {"triples": quads, "graphs": everything},
         "registre.trig.gz": {"triples": quads, "graphs": everything},
@@ -161,19 +161,20 @@ def _write_all(store: Store, settings: Settings, stamp: str, work: Path) -> list
 
 
 def _write_rdf(store: Store, minter: Minter, work: Path) -> _Reader:
-    """The RDF files, from one dump of the store read back once; what that reading kept."""
-    with _gzip_writer(work / "registre.nq.gz") as out:
-        store.dump(out, "application/n-quads")
-    reader = _Reader(minter)
-    with (
-        _gzip_reader(work / "registre.nq.gz") as source,
-        _gzip_writer(work / "lieux.nt.gz") as registry,
-        _gzip_writer(work / "registre.trig.gz") as trig,
+    """The RDF files, each dumped by the store itself; what the other files need, read."""
+    registry = minter.graph("registry")
+    for name, media_type, graph in (
+        ("registre.nq.gz", "application/n-quads", None),
+        ("registre.trig.gz", "application/trig", None),
+        ("lieux.nt.gz", "application/n-triples", registry),
+        ("lieux.ttl.gz", "text/turtle", registry),
     ):
-        ox.serialize(reader.read(source, registry), trig, ox.RdfFormat.TRIG, prefixes=_prefixes())
-    with _gzip_reader(work / "lieux.nt.gz") as source, _gzip_writer(work / "lieux.ttl.gz") as out:
-        triples = ox.parse(source, ox.RdfFormat.N_TRIPLES)
-        ox.serialize(triples, out, ox.RdfFormat.TURTLE, prefixes=_prefixes())
+        with _gzip_writer(work / name) as out:
+            store.dump(out, media_type, graph=graph, prefixes=_prefixes())
+    reader = _Reader(minter)
+    reader.read(store)
+    with _gzip_reader(work / "lieux.nt.gz") as source:
+        reader.read_registry(ox.parse(source, ox.RdfFormat.N_TRIPLES))
     context = published_context()
     (work / "contexte.jsonld").write_text(
         json.dumps({"@context": context}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
@@ -281,7 +282,6 @@ PLACE_FACTS = {
 }  # fmt: skip
 FRAGMENT_FACTS = {SCHEMA.streetAddress, SCHEMA.postalCode, SCHEMA.addressLocality, SKOS.prefLabel}
 ASSESSED = (str(TL.criterion), str(TL.outcome))
-LABEL, IDENTIFIER, NOTATION = str(RDFS.label), str(ADMS.identifier), str(SKOS.notation)
 
 
 def _text(term: object) -> str:
@@ -321,71 +321,61 @@ class Place:
         return minter.local_id(self.one(predicate), kind) or ""
 
 
+GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+# GRAPH_IRI stands for the graph a query reads (the registry's own IRIs, not user input)
+ASSESSMENTS = (
+    "SELECT ?node ?p ?o WHERE { GRAPH <GRAPH_IRI> { ?node ?p ?o } "
+    f"VALUES ?p {{ <{TL.criterion}> <{TL.outcome}> }} }}"
+)
+TERRITORY_LABELS = f"SELECT ?s ?o WHERE {{ GRAPH <GRAPH_IRI> {{ ?s <{RDFS.label}> ?o }} }}"
+OPERATOR_IDENTIFIERS = (
+    f"SELECT DISTINCT ?id ?n WHERE {{ GRAPH ?g {{ ?r <{ADMS.identifier}> ?id . "
+    f'?id <{SKOS.notation}> ?n }} FILTER(STRSTARTS(STR(?g), "GRAPH_IRI/")) }}'
+)
+
+
 class _Reader:
-    """Counts the quads of each graph and keeps the facts the places' files need."""
+    """What the places' files need: the registry's facts, assessments, names, identifiers."""
 
     def __init__(self, minter: Minter) -> None:
         self.minter = minter
-        self.sizes: Counter[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = Counter()
+        self.sizes: dict[str, int] = {}  # graph IRI -> triples
         self.facts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.labels: dict[str, str] = {}  # territories (geo graph)
         self.assessments: dict[str, dict[str, str]] = defaultdict(dict)  # node -> pred -> value
-        self.identifiers: set[str] = set()  # operators' identifiers (source graphs)
-        self.notations: dict[str, str] = {}
-        self._kinds: dict[object, str] = {}
+        self.notations: dict[str, str] = {}  # operators' identifiers (source graphs) -> codes
         self._place = {ox.NamedNode(str(p)) for p in PLACE_FACTS}
         self._fragment = {ox.NamedNode(str(p)) for p in FRAGMENT_FACTS}
 
-    def _kind(self, graph: object) -> str:
-        if graph not in self._kinds:
-            name = getattr(graph, "value", "")
-            kinds = {str(self.minter.graph(k)): k for k in ("registry", "quality", "geo")}
-            source = name.startswith(str(self.minter.graph("source")) + "/")
-            self._kinds[graph] = kinds.get(name, "source" if source else "")
-        return self._kinds[graph]
+    def read(self, store: Store) -> None:
+        """Graph sizes, assessments, territory names and identifiers, by a few queries."""
+        minter = self.minter
+        self.sizes = {str(r["g"]): int(str(r["n"])) for r in store.select(GRAPH_SIZES)}
+        for row in store.select(ASSESSMENTS.replace("GRAPH_IRI", minter.graph("quality"))):
+            self.assessments[str(row["node"])][str(row["p"])] = str(row["o"])
+        for row in store.select(TERRITORY_LABELS.replace("GRAPH_IRI", minter.graph("geo"))):
+            label_ = row["o"]
+            language = getattr(label_, "language", None)
+            if language in (None, "fr") or str(row["s"]) not in self.labels:
+                self.labels[str(row["s"])] = str(label_)
+        for row in store.select(OPERATOR_IDENTIFIERS.replace("GRAPH_IRI", minter.graph("source"))):
+            self.notations[str(row["id"])] = str(row["n"])
 
-    def read(self, source: IO[bytes], registry: BinaryIO) -> Iterator[ox.Quad]:
-        """Yield the quads of `source`; write the registry graph's triples to `registry`."""
-        lines: list[str] = []
-        for quad in ox.parse(source, ox.RdfFormat.N_QUADS):
-            self.sizes[quad.graph_name] += 1
-            kind = self._kind(quad.graph_name)
-            if kind == "registry":
-                lines.append(f"{quad.triple} .\n")
-                if len(lines) >= 10_000:
-                    registry.write("".join(lines).encode("utf-8"))
-                    lines.clear()
-                self._registry(quad)
-            elif kind:
-                self._other(kind, quad)
-            yield quad
-        registry.write("".join(lines).encode("utf-8"))
-
-    def _registry(self, quad: ox.Quad) -> None:
-        subject = _text(quad.subject)
-        wanted = self._fragment if "#" in subject else self._place
-        if quad.predicate in wanted:
-            self.facts[subject][quad.predicate.value].append(_text(quad.object))
-
-    def _other(self, kind: str, quad: ox.Quad) -> None:
-        predicate, subject, obj = quad.predicate.value, _text(quad.subject), quad.object
-        if kind == "quality" and predicate in ASSESSED:
-            self.assessments[subject][predicate] = _text(obj)
-        elif kind == "geo" and predicate == LABEL and isinstance(obj, ox.Literal):
-            if obj.language in (None, "fr") or subject not in self.labels:
-                self.labels[subject] = obj.value
-        elif kind == "source" and predicate == IDENTIFIER:
-            self.identifiers.add(_text(obj))
-        elif kind == "source" and predicate == NOTATION and "#" in subject:
-            self.notations[subject] = _text(obj)
+    def read_registry(self, triples: Iterable[ox.Triple]) -> None:
+        """Keep the registry graph's facts the places' files show."""
+        for triple in triples:
+            subject = _text(triple.subject)
+            wanted = self._fragment if "#" in subject else self._place
+            if triple.predicate in wanted:
+                self.facts[subject][triple.predicate.value].append(_text(triple.object))
 
     def places(self) -> list[Place]:
         """The canonical places, by id."""
         minter = self.minter
         sirets: dict[str, set[str]] = defaultdict(set)  # record -> SIRETs of its operators
-        for identifier in self.identifiers:
-            if re.fullmatch(r"\d{9}|\d{14}", self.notations.get(identifier, "")):
-                sirets[identifier.split("#")[0]].add(self.notations[identifier])
+        for identifier, notation in self.notations.items():
+            if re.fullmatch(r"\d{9}|\d{14}", notation):
+                sirets[identifier.split("#")[0]].add(notation)
         outcomes: dict[str, dict[str, str]] = defaultdict(dict)
         for node, values in self.assessments.items():
             if str(TL.criterion) in values and str(TL.outcome) in values:

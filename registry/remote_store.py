@@ -354,16 +354,27 @@ class RemoteStore:
         rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
         return int(str(rows[0]["n"])) if rows else 0
 
-    def dump(self, out: BinaryIO, media_type: str = "application/n-quads") -> None:
-        """Write every quad of the registry's graphs to `out` (N-Quads), graph by graph."""
-        if media_type != "application/n-quads":
-            raise ValueError(f"a remote store dumps N-Quads only, not {media_type}")
-        for name in self.graph_names():
+    def dump(
+        self,
+        out: BinaryIO,
+        media_type: str = "application/n-quads",
+        graph: URIRef | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Write the registry's quads to `out`, or the triples of one `graph`, graph by graph."""
+        rdf_format = ox.RdfFormat.from_media_type(media_type)
+        names = [graph] if graph is not None else self.graph_names()
+        for number, name in enumerate(names):
             query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
-            graph = ox.NamedNode(str(name))
             triples = self._triples(query, default_graphs=[str(name)], named_graphs=[str(name)])
-            quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-            ox.serialize(quads, out, ox.RdfFormat.N_QUADS)
+            if graph is not None:
+                statements: Iterable[Any] = triples
+            else:
+                target = ox.NamedNode(str(name))
+                statements = [ox.Quad(t.subject, t.predicate, t.object, target) for t in triples]
+            # prefixes once, at the top: later graphs are appended without them
+            chosen = dict(prefixes) if prefixes and number == 0 else None
+            ox.serialize(statements, out, rdf_format, prefixes=chosen)
 
     # --- writing
 

@@ -141,8 +141,14 @@ class Store(Protocol):
         """The named graphs the store holds."""
         ...
 
-    def dump(self, out: BinaryIO, media_type: str = "application/n-quads") -> None:
-        """Write every quad of the store to `out`."""
+    def dump(
+        self,
+        out: BinaryIO,
+        media_type: str = "application/n-quads",
+        graph: URIRef | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Write every quad of the store to `out`, or the triples of one `graph`."""
         ...
 
 
@@ -344,9 +350,20 @@ class OxigraphStore:
         pattern_graph = ox.NamedNode(str(graph)) if graph is not None else None
         return sum(1 for _ in self._store.quads_for_pattern(None, None, None, pattern_graph))
 
-    def dump(self, out: BinaryIO, media_type: str = "application/n-quads") -> None:
-        """Write every quad of the store to `out`."""
-        self._store.dump(out, format=ox.RdfFormat.from_media_type(media_type))
+    def dump(
+        self,
+        out: BinaryIO,
+        media_type: str = "application/n-quads",
+        graph: URIRef | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Write every quad of the store to `out`, or the triples of one `graph` (natively)."""
+        self._store.dump(
+            out,
+            format=ox.RdfFormat.from_media_type(media_type),
+            from_graph=ox.NamedNode(str(graph)) if graph is not None else None,
+            prefixes=dict(prefixes) if prefixes else None,
+        )
 
     def backup(self, target: Path) -> None:
         """Checkpoint the on-disk store into `target` (a new directory), in milliseconds."""

@@ -220,3 +220,17 @@ def test_a_malformed_query_on_a_remote_store_gives_the_server_message(
     with pytest.raises(QueryRejected, match="Requête SPARQL invalide") as refused:
         store.select("SELECT ?x WHERE { ?x ?p }")
     assert refused.value.status == 400
+
+
+def test_dump_of_one_graph_in_turtle_and_of_all_in_trig(store: Store) -> None:
+    store.replace_graphs({G1: graph_of("x"), G2: graph_of("y", "z")})
+    turtle = io.BytesIO()
+    store.dump(turtle, "text/turtle", graph=G2, prefixes={"schema": "http://schema.org/"})
+    assert b"@prefix schema: <http://schema.org/>" in turtle.getvalue()
+    assert set(Graph().parse(data=turtle.getvalue(), format="turtle")) == set(graph_of("y", "z"))
+    trig = io.BytesIO()
+    store.dump(trig, "application/trig", prefixes={"schema": "http://schema.org/"})
+    quads = list(pyoxigraph.parse(trig.getvalue(), pyoxigraph.RdfFormat.TRIG))
+    assert sorted((q.graph_name.value, q.object.value) for q in quads) == [
+        (str(G1), "x"), (str(G2), "y"), (str(G2), "z"),
+    ]  # fmt: skip

@@ -200,3 +200,11 @@ def test_no_page_shows_personal_data(client: FlaskClient) -> None:
     assert len(set(place_ids(text))) == 5
     for personal in ("Jeanne Exemple", "jeanne.exemple@example.org", "Personne-Privée"):
         assert personal not in text
+
+
+def test_the_liveness_probe_answers_before_any_publication(settings: Settings) -> None:
+    client = create_app(settings).test_client()  # nothing published in this data folder
+    alive = client.get("/sante")
+    assert alive.status_code == 200 and alive.get_data(as_text=True) == "ok\n"
+    assert alive.headers["Cache-Control"] == "no-store"
+    assert client.get("/").status_code == 503  # the site itself says nothing is published

@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         corrections,
         downloads,
         errors,
+        health,
         pages,
         resources,
         security,
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         downloads,
         catalog,
         changes,
+        health,
     ):
         app.register_blueprint(module.bp)
     security.csrf.exempt(sparql.bp)  # the SPARQL protocol's POST is not a form of this site
