@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Literal, Protocol, cast
@@ -357,13 +360,38 @@ class OxigraphStore:
         graph: URIRef | None = None,
         prefixes: Mapping[str, str] | None = None,
     ) -> None:
-        """Write every quad of the store to `out`, or the triples of one `graph` (natively)."""
+        """Write every quad of the store to `out`, or the triples of one `graph` (natively).
+
+        N-Quads of the whole store are written graph by graph, on every core: reading RocksDB is
+        the slow part and pyoxigraph releases the GIL while it dumps (2 threads: 2× faster).
+        """
+        if graph is None and media_type == "application/n-quads":
+            self._dump_quads_in_parallel(out)
+            return
         self._store.dump(
             out,
             format=ox.RdfFormat.from_media_type(media_type),
             from_graph=ox.NamedNode(str(graph)) if graph is not None else None,
             prefixes=dict(prefixes) if prefixes else None,
         )
+
+    def _dump_quads_in_parallel(self, out: BinaryIO) -> None:
+        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+        graphs += list(self._store.named_graphs())
+        with tempfile.TemporaryDirectory(prefix="tl-dump-") as folder:
+            paths = [Path(folder) / f"{number}.nt" for number in range(len(graphs))]
+
+            def dump(number: int) -> None:
+                self._store.dump(
+                    str(paths[number]), format=ox.RdfFormat.N_TRIPLES, from_graph=graphs[number]
+                )
+
+            with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+                list(pool.map(dump, range(len(graphs))))
+            for name, path in zip(graphs, paths, strict=True):
+                suffix = b" .\n" if isinstance(name, ox.DefaultGraph) else f" {name} .\n".encode()
+                with path.open("rb") as triples:
+                    out.writelines(line[:-3] + suffix for line in triples)  # `s p o .\n`
 
     def backup(self, target: Path) -> None:
         """Checkpoint the on-disk store into `target` (a new directory), in milliseconds."""
