@@ -59,12 +59,14 @@ demo: $(VENV)/.installed $(VENDOR)/.installed
 test: $(VENV)/.installed-test $(VENDOR)/.installed
 	$(BIN)/python -m pytest
 
-# Benchmarks (not tests): one line each, reports in var/bench/ (bench/README.md).
-bench: $(VENV)/.installed-test $(VENDOR)/.installed
-	$(BIN)/python -m bench.near_home
-	$(BIN)/python -m bench.reconcile
-	$(BIN)/python -m bench.pages
-	$(BIN)/python -m bench.publication
+# Benchmarks (not tests): `bench.suite` runs every one and writes var/bench/report.md
+# (bench/README.md). They need Debian's wrk and virtuoso-opensource (apt-get install).
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-test
+
+bench: $(VENV)/.installed-bench $(VENDOR)/.installed
+	$(BIN)/python -m bench.suite $(BENCH_OPTIONS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -101,7 +101,7 @@ def run_wrk(base: str, route: str, paths: list[str], seconds: int, connections: 
     Path(script.name).unlink()
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     done = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    latency = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", output, re.M))
+    latency = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", output, re.M))
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output

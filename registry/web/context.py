@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -74,6 +76,30 @@ def per_snapshot(name: str, compute: Callable[[Store], T]) -> T:
     return value
 
 
+_LOCK = threading.Lock()
+REMEMBERED = 4096  # entries per kind and per worker (a place page's data is a few kB)
+
+
+def remembered(name: str, key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, kept for `key` until the next publication (the `REMEMBERED` latest keys).
+
+    For what a request reads from the store and only a publication changes: a place page's
+    data, a place's status. What depends on the moment (open now) is computed per request.
+    """
+    entries: OrderedDict[str, Any] = per_snapshot(f"remembered:{name}", lambda _: OrderedDict())
+    with _LOCK:
+        if key in entries:
+            entries.move_to_end(key)
+            found: T = entries[key]
+            return found
+    value = compute()
+    with _LOCK:
+        entries[key] = value
+        while len(entries) > REMEMBERED:
+            entries.popitem(last=False)
+    return value
+
+
 def gazetteer() -> Gazetteer:
     """The communes of the store being served."""
     return _indexes()[1]
@@ -86,6 +112,10 @@ def place_index() -> PlaceIndex:
 
 def place_status(place_id: str) -> dict[str, str]:
     """The ledger entry of a place id: status, since, replacedBy (an id), label, reason."""
+    return dict(remembered("status", place_id, lambda: _place_status(place_id)))
+
+
+def _place_status(place_id: str) -> dict[str, str]:
     iri = minter().place(place_id)
     rows = store().select(queries.load("identifier-status"), {"place": iri})
     if not rows:

@@ -25,7 +25,7 @@ from ..geography import Commune, find_centre
 from ..identity import GONE
 from ..namespaces import DCTERMS, DEF
 from ..paths import ROOT
-from ..placeview import citation_lines, criteria_views, place_view, weekly_hours
+from ..placeview import PlaceView, citation_lines, criteria_views, place_view, weekly_hours
 from ..search import PARIS, PlaceEntry, PlaceIndex
 from ..store import Store
 from ..vocabulary import fold
@@ -114,19 +114,9 @@ def place(place_id: str) -> str:
     entry = context.place_status(place_id)
     if entry.get("status") == GONE:
         return render_template("pages/gone.html", place_id=place_id, entry=entry)
-    iri = context.minter().place(place_id)
-    graph = context.store().construct(queries.load("place-description"), {"place": iri})
-    if (URIRef(iri), None, None) not in graph:
+    view = context.remembered("place-view", place_id, lambda: _place_data(place_id))
+    if view is None:
         abort(404)
-    view = place_view(graph, URIRef(iri))
-    store = context.store()
-    view.criteria = criteria_views(store.select(queries.load("place-assessments"), {"place": iri}))
-    rows = []
-    for line in view.sources:
-        record = URIRef(line.record)
-        if store.select(queries.load("record-reified"), {"record": record}):
-            rows += store.select(queries.load("place-citations"), {"record": record})
-    view.citations = citation_lines(rows)
     now = datetime.now(PARIS)
     indexed = context.place_index().by_id.get(place_id)
     gazetteer = context.gazetteer()
@@ -142,6 +132,24 @@ def place(place_id: str) -> str:
         now=now,
         epci=epci,
     )
+
+
+def _place_data(place_id: str) -> PlaceView | None:
+    """What a place page shows from the store (None: no such place), until a publication."""
+    iri = context.minter().place(place_id)
+    store = context.store()
+    graph = store.construct(queries.load("place-description"), {"place": iri})
+    if (URIRef(iri), None, None) not in graph:
+        return None
+    view = place_view(graph, URIRef(iri))
+    view.criteria = criteria_views(store.select(queries.load("place-assessments"), {"place": iri}))
+    rows = []
+    for line in view.sources:
+        record = URIRef(line.record)
+        if store.select(queries.load("record-reified"), {"record": record}):
+            rows += store.select(queries.load("place-citations"), {"record": record})
+    view.citations = citation_lines(rows)
+    return view
 
 
 @bp.get("/sources/<source_id>")
