@@ -109,6 +109,7 @@ def assign_ids(
     for place_id in set(previous.values()) - set(ledger.entries):  # a store older than the ledger
         ledger.entries[place_id] = Entry(place_id, minted=stamp, since=stamp)
     claimed: dict[str, int] = {}
+    taken = set(ledger.entries)  # every id ever minted, and those claimed below
     ids: dict[int, str] = {}
     order = sorted(range(len(groups)), key=lambda g: (-len(groups[g]), groups[g]))
     for index in order:
@@ -126,9 +127,9 @@ def assign_ids(
         if candidates:
             ids[index] = candidates[0]
         else:
-            taken = set(ledger.entries) | set(claimed)
             ids[index] = place_id_for(sorted(groups[index])[0], taken)
         claimed[ids[index]] = index
+        taken.add(ids[index])
     for index, place_id in ids.items():
         entry = ledger.entries.get(place_id)
         if entry is None:
