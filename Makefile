@@ -56,8 +56,9 @@ demo: $(VENV)/.installed $(VENDOR)/.installed
 	$(TL) publish
 	$(TL) serve --host $(HOST) --port $(PORT)
 
+# Both cores: one test file per worker (module fixtures are built once).
 test: $(VENV)/.installed-test $(VENDOR)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Benchmarks (not tests): `bench.suite` runs every one and writes var/bench/report.md
 # (bench/README.md). They need Debian's wrk and virtuoso-opensource (apt-get install).

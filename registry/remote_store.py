@@ -239,6 +239,13 @@ class RemoteStore:
         client.setQuery(query)
         try:
             response = client.query().response
+            partial = response.info().get("X-SQL-State")  # Virtuoso's "anytime" partial answer
+            if partial:
+                raise QueryRejected(
+                    f"Le store distant n'a donné qu'une réponse partielle ({partial} : "
+                    f"{response.info().get('X-SQL-Message', '')}).",
+                    status=503,
+                )
             return bytes(response.read())
         except SPARQLExceptions.QueryBadFormed as error:
             raise QueryRejected(f"Requête SPARQL invalide : {_server_message(error)}") from None

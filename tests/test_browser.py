@@ -128,7 +128,7 @@ class Visitor:
             timezone_id="Europe/Paris",
             **options,
         )
-        self.context.set_default_timeout(15_000)
+        self.context.set_default_timeout(30_000)
         self.page = self.context.new_page()
         self.base, self.width = base, width
         self.problems: list[str] = []
