@@ -12,6 +12,7 @@ to quote). A stage that fails is reported and the others still run; the exit sta
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Benchmarks of the registry",
         "",
-        *environment("registry", {}),
+        *environment("registry", {"pyoxigraph": importlib.metadata.version("pyoxigraph")}),
         f"- sizes: {'quick (small: not figures to quote)' if options.quick else options.places}",
         f"- assembled {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.suite`",
         "",
