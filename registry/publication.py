@@ -47,7 +47,7 @@ class PublishReport:
     uncertain: int = 0
     report: Path | None = None  # the uncertain pairs, for curators
     changes: Publication | None = None  # places added, changed, removed since the last one
-    dumps: DumpSet | None = None  # the open dumps of this publication (store on disk only)
+    dumps: DumpSet | None = None  # the open dumps (a store on disk or remote; none in memory)
 
     def summary(self) -> str:
         """One line for the CLI."""
@@ -67,6 +67,8 @@ class PublishReport:
 
 def publish(store: Store, settings: Settings, decisions: Decisions | None = None) -> PublishReport:
     """Rebuild the registry, vocabulary and quality graphs; snapshot the store when on disk.
+
+    A store on disk or remote also gets its dumps (`donnees/{stamp}/`) and the change feed.
 
     `decisions` are the curators' (default: curation/decisions.toml).
     """

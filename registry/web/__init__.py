@@ -14,7 +14,8 @@ from ..store import Store
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
     """Build the web app. Tests pass `settings` and an in-memory `store`; production reads TL_*.
 
-    Without `store`, every request reads the snapshot `tierslieux publish` last made current.
+    Without `store`, every request reads the snapshot `tierslieux publish` last made current,
+    or the remote store `TL_STORE_URL` names (registry.remote_store.RemoteFollower).
     """
     settings = settings or Settings.from_env()
     app = Flask(
