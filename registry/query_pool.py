@@ -125,9 +125,12 @@ class _Worker:
 
     def wait_ready(self, deadline: float) -> bool:
         if not self.ready:
-            if not self.connection.poll(max(0.0, deadline - time.monotonic())):
+            try:
+                if not self.connection.poll(max(0.0, deadline - time.monotonic())):
+                    return False
+                message = self.connection.recv()
+            except (EOFError, OSError):  # the worker died while starting
                 return False
-            message = self.connection.recv()
             self.ready = message[0] == "ready"
         return self.ready
 
