@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 
 def environment(code: str, libraries: dict[str, str]) -> list[str]:
@@ -34,3 +35,11 @@ def environment(code: str, libraries: dict[str, str]) -> list[str]:
         f"- Python {platform.python_version()}, {versions}, {platform.machine()},"
         f" {os.cpu_count()} CPUs, load average {load} at start",
     ]
+
+
+def write_report(text: str, out: str | Path) -> None:
+    """Print a benchmark's Markdown report and write it to `out`."""
+    print(text)
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

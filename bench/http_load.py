@@ -37,7 +37,7 @@ from urllib.parse import quote
 
 import requests
 
-from bench import environment
+from bench import environment, write_report
 from bench.pages import ensure_published
 from bench.synthetic import query_points
 from registry.dumps import dumps_root, latest_stamp
@@ -242,11 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| 0 errors | {errors} | {'yes' if errors == 0 else 'NO'} |",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    out = Path(options.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_report("\n".join(lines), options.out)
     return 1 if errors else 0
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bench import environment
+from bench import environment, write_report
 from registry.publication import SnapshotFollower
 from registry.settings import Settings
 from registry.web import context, create_app
@@ -164,11 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         *rows,
         "",
     ]
-    text = "\n".join(report)
-    print(text)
-    out = Path(options.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_report("\n".join(report), options.out)
     return 0
 
 

@@ -26,7 +26,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench import environment
+from bench import environment, write_report
 from bench.synthetic_records import generate
 from harvesters import harvest_source
 from harvesters.config import SourceConfig, load_sources
@@ -157,11 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| peak memory ≤ {BUDGET_MB:,.0f} MB | {peak:,.0f} MB | {met(peak <= BUDGET_MB)} |",
         "",
     ]  # fmt: skip
-    text = "\n".join(lines)
-    print(text)
-    out = Path(options.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_report("\n".join(lines), options.out)
     return 0
 
 

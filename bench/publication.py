@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bench import environment
+from bench import environment, write_report
 from bench.synthetic_records import generate
 from harvesters import harvest_source
 from harvesters.config import load_sources
@@ -225,11 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         *query_tables,
         "",
     ]
-    text = "\n".join(report_lines)
-    print(text)
-    out = Path(options.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_report("\n".join(report_lines), options.out)
     return 0
 
 

@@ -22,11 +22,10 @@ import resource
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from bench import environment
+from bench import environment, write_report
 from bench.pages import ensure_published
 from registry.publication import SnapshotFollower
 from registry.settings import Settings
@@ -111,11 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'met' if rows[-1][2] / rows[-1][3] >= 5 else 'NOT met'}.",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    out = Path(options.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_report("\n".join(lines), options.out)
     return 1 if wrong else 0
 
 

@@ -33,7 +33,7 @@ from types import FrameType
 
 from rdflib import Dataset, URIRef
 
-from bench import environment
+from bench import environment, write_report
 from bench.pages import ensure_published
 from registry.dumps import dumps_root, latest_stamp
 from registry.paths import EXAMPLE_QUERIES
@@ -160,11 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "",
     ]  # fmt: skip
-    text = "\n".join(lines)
-    print(text)
-    out = Path(options.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_report("\n".join(lines), options.out)
     return 1 if wrong else 0
 
 

@@ -40,7 +40,8 @@ from SPARQLWrapper import POST, SPARQLExceptions, SPARQLWrapper
 from .errors import QueryRejected, StoreUnavailable
 from .namespaces import bind_prefixes
 from .settings import Settings
-from .store import QueryResult, Row, _to_oxigraph, _to_rdflib
+from .sparql import _NOT_KEYWORDS
+from .store import QueryResult, Row, _to_oxigraph, _to_rdflib, solution_rows
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +55,13 @@ XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 JSON_RESULTS = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 CHUNK = 20_000  # triples per upload request
-# What is not the query's own words (registry.sparql): blanked before looking for keywords.
-_NOT_KEYWORDS = re.compile(
-    r"#[^\n]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
-    r"|<[^<>\"{}|^`\\\s]*>",
-    re.S,
-)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
 _WHERE = re.compile(r"\bWHERE\b", re.I)
 _BNODE = re.compile(r"_:([A-Za-z0-9_\-]+)")
 
 
 def _blanked(text: str) -> str:
-    """`text` with comments, strings and IRIs replaced by spaces (same offsets)."""
+    """`text` with comments, strings and IRIs (registry.sparql's) blanked, same offsets."""
     return _NOT_KEYWORDS.sub(lambda m: " " * len(m.group(0)), text)
 
 
@@ -307,11 +302,7 @@ class RemoteStore:
         result = self._solutions(query, bindings, [str(g) for g in default_graphs])
         if not isinstance(result, ox.QuerySolutions):
             raise QueryRejected("Cette requête n'est pas un SELECT.")
-        names = [v.value for v in result.variables]
-        return [
-            {name: _to_rdflib(value) for name, value in zip(names, row, strict=True) if value}
-            for row in result
-        ]
+        return solution_rows(result)
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query over the union of the registry's graphs."""

@@ -169,6 +169,15 @@ def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> No
     raise TypeError(f"RDF-star triples are not supported here: {term}")
 
 
+def solution_rows(result: ox.QuerySolutions) -> list[Row]:
+    """SELECT solutions as rows mapping variable names to rdflib terms (unbound left out)."""
+    names = [v.value for v in result.variables]
+    return [
+        {name: _to_rdflib(value) for name, value in zip(names, row, strict=True) if value}
+        for row in result
+    ]
+
+
 def _to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
@@ -241,11 +250,7 @@ class OxigraphStore:
         result = self._run(query, bindings, **options)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryRejected("Cette requête n'est pas un SELECT.")
-        names = [v.value for v in result.variables]
-        return [
-            {name: _to_rdflib(value) for name, value in zip(names, row, strict=True) if value}
-            for row in result
-        ]
+        return solution_rows(result)
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query over the union of all graphs."""
