@@ -30,6 +30,9 @@ class Settings:
     sparql_timeout_s: int = 30  # a public SPARQL query is stopped after this many seconds
     sparql_workers: int = 2  # query processes per web worker (a runaway query holds one)
     sparql_max_result_mb: int = 100  # the largest answer /sparql sends, in megabytes
+    sparql_per_minute: int = 60  # /sparql requests one client may send per minute (0 = no limit)
+    api_per_minute: int = 600  # /api requests one client may send per minute (0 = no limit)
+    proxies: int = 0  # reverse proxies in front of the site, trusted for X-Forwarded-For
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph
 import pytest
@@ -61,7 +66,11 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def mirror(tmp_path: Path) -> Path:
     """A mirror folder laid out as sources.toml expects, holding the small fixture files."""
-    root = tmp_path / "mirror"
+    return fixture_mirror(tmp_path / "mirror")
+
+
+def fixture_mirror(root: Path) -> Path:
+    """Lay out the small fixture files in `root` as sources.toml expects them; return `root`."""
     (root / "cget-tiers-lieux-2019").mkdir(parents=True)
     shutil.copy(DATA / "harvesters/cget/listing.csv", root / CGET_CSV)
     geo, cog = DATA / "harvesters/geographie", root / "geo-decoupage-administratif"
@@ -160,6 +169,60 @@ def remote_settings(settings: Settings, virtuoso_server: virtuoso.Virtuoso) -> S
     for graph in store.graph_names():
         store.replace_graphs({graph: Graph()})
     return chosen
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn_server(
+    settings: Settings, log_path: Path, env: dict[str, str] | None = None, workers: int = 2
+) -> Iterator[str]:
+    """Run `tierslieux serve` (gunicorn) on loopback over `settings`' data; yield its base URL.
+
+    `settings.base_uri` must name the port to serve on. The server's output goes to
+    `log_path`; it is stopped (SIGTERM to its process group) on exit.
+    """
+    import requests
+
+    port = urlsplit(settings.base_uri).port
+    environment = {
+        **os.environ,
+        "TL_DATA_DIR": settings.data_dir,
+        "TL_BASE_URI": settings.base_uri,
+        **(env or {}),
+    }
+    if settings.store_url:
+        environment["TL_STORE_URL"] = settings.store_url
+    tierslieux = Path(sys.executable).with_name("tierslieux")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(tierslieux), "serve", "--port", str(port), "--workers", str(workers)],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:  # the first answer opens the snapshot and loads its index: give it time
+                    requests.get(f"{settings.base_uri}sante", timeout=10)
+                    break
+                except (requests.ConnectionError, requests.Timeout):
+                    if process.poll() is not None:
+                        pytest.fail(f"server exited: {log_path.read_text()}")
+                    time.sleep(0.2)
+            else:
+                pytest.fail("server did not answer within 60 s")
+            yield settings.base_uri
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
 
 
 @contextmanager

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,56 +17,24 @@ from registry.publication import publish
 from registry.settings import Settings
 from registry.store import open_store
 
-from .conftest import harvest, parse_rdf
+from .conftest import free_port, gunicorn_server, harvest, parse_rdf
 
 pytestmark = pytest.mark.server
 SPARQL_TIMEOUT_S = 4
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
+    base = f"http://127.0.0.1:{free_port()}/"
     settings = replace(settings, base_uri=base)
     store = open_store(settings)
     harvest(store, settings, "geographie")
     harvest(store, settings, "cget-2019")
     publish(store, settings)
     del store
-    env = {**os.environ, "TL_DATA_DIR": settings.data_dir, "TL_BASE_URI": base,
-           "TL_SPARQL_TIMEOUT_S": str(SPARQL_TIMEOUT_S)}  # fmt: skip
-    tierslieux = Path(sys.executable).with_name("tierslieux")
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [str(tierslieux), "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:  # the first answer opens the snapshot and loads its index: give it time
-                requests.get(base, timeout=10)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if process.poll() is not None:
-                    pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not answer within 30 s")
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-        log.close()
+    env = {"TL_SPARQL_TIMEOUT_S": str(SPARQL_TIMEOUT_S)}
+    with gunicorn_server(settings, tmp_path / "server.log", env) as url:
+        yield url
 
 
 def test_gunicorn_serves_pages_uris_and_sparql(server: str) -> None:

@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         errors,
         health,
         pages,
+        ratelimit,
         resources,
         security,
         sparql,
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
 
     security.install(app, settings)
+    ratelimit.install(app, settings)
     for module in (
         pages,
         territories,

@@ -21,12 +21,14 @@ MESSAGES = {
     410: "Ce lieu a été retiré du registre par ses curateurs ; son adresse reste réservée.",
     413: "Requête trop volumineuse.",
     415: "Type de contenu non pris en charge.",
+    429: "Trop de requêtes : réessayez dans une minute.",
     500: "Erreur interne : l'équipe du registre a été prévenue.",
     503: "Service momentanément indisponible.",
 }
 
 
-def _answer(status: int, message: str) -> Response:
+def answer(status: int, message: str) -> Response:
+    """A French error answer: an HTML page for browsers, plain text for /sparql and programs."""
     if request.path.startswith("/sparql") or not request.accept_mimetypes.accept_html:
         body = message + "\n"
         response = Response(body, status=status, content_type="text/plain; charset=utf-8")
@@ -43,17 +45,17 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(QueryRejected)
     def query_rejected(error: QueryRejected) -> Response:
-        return _answer(error.status, str(error))
+        return answer(error.status, str(error))
 
     @app.errorhandler(NotPublished)
     @app.errorhandler(StoreUnavailable)
     def unavailable(error: RegistryError) -> Response:
         log.warning("store unavailable: %s", error)
-        return _answer(503, str(error))
+        return answer(503, str(error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
-        return _answer(
+        return answer(
             400,
             "Le formulaire a expiré ou ne vient pas de ce site : rechargez la page et "
             "envoyez-le de nouveau.",
@@ -62,9 +64,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        return _answer(status, MESSAGES.get(status, error.description or ""))
+        return answer(status, MESSAGES.get(status, error.description or ""))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.error("unexpected error on %s", request.path, exc_info=error)
-        return _answer(500, MESSAGES[500])
+        return answer(500, MESSAGES[500])

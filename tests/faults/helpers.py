@@ -1,0 +1,45 @@
+"""Helpers of the fault tests: a changed copy of the real CGET base, the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from registry.settings import Settings
+
+RENAMED = "Lieu renommé par le test"
+
+
+def changed_copy(source: Path, target: Path) -> int:
+    """The CGET file with one name in five edited and one row in ten dropped; rows written."""
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    kept = [row for index, row in enumerate(rows) if index % 10 != 9]
+    for index, row in enumerate(kept):
+        if index % 5 == 0:
+            row["NOM_TL"] = f"{RENAMED} {index}"
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    return len(kept)
+
+
+def tierslieux_process(settings: Settings, *arguments: str) -> subprocess.Popen[bytes]:
+    """`tierslieux ARGUMENTS…` over `settings`' data, in a subprocess (output piped)."""
+    environment = {
+        **os.environ,
+        "TL_DATA_DIR": settings.data_dir,
+        "TL_MIRROR_DIR": settings.mirror_dir,
+        "TL_BASE_URI": settings.base_uri,
+    }
+    tierslieux = Path(sys.executable).with_name("tierslieux")
+    return subprocess.Popen(
+        [str(tierslieux), *arguments],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
