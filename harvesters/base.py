@@ -152,14 +152,21 @@ def run_harvest(
         previous = store.construct(queries.load("graph-triples"), {"g": target})
         _check_not_broken(report, previous)
     except (SourceUnavailable, SourceQuarantined) as error:
-        report.quarantined = str(error)
+        report.quarantined = _reason(str(error), files or [])
         _finish(report, store, settings, minter, activity, stamp, clock, files=[])
-        raise SourceQuarantined(str(error), report) from error
+        raise SourceQuarantined(report.quarantined, report) from error
     save_personal_values(settings, harvester.personal_values)
     graph = _keep_unchanged(new, previous, rows, report)
     _describe_source(graph, source, minter)
     _finish(report, store, settings, minter, activity, stamp, clock, files, target, graph, previous)
     return report
+
+
+def _reason(message: str, files: list[FetchedFile]) -> str:
+    """A quarantine reason as people read it: files by their name, not their archived copy's."""
+    for fetched in files:
+        message = message.replace(fetched.path.name, fetched.name)
+    return message
 
 
 def _map_all(

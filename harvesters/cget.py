@@ -63,7 +63,9 @@ class CgetHarvester(Harvester):
         graph.add((subject, RDF.type, TL.SourceRecord))
         graph.add((subject, RDF.type, SCHEMA.Place))
         if row["NOM_TL"]:
-            graph.add((subject, SCHEMA.name, Literal(row["NOM_TL"])))
+            graph.add(
+                (subject, SCHEMA.name, Literal(fields.shorten(row["NOM_TL"], fields.NAME_LIMIT)))
+            )
         self._map_address(record, subject, graph)
         self._map_position(record, subject, graph)
         self._map_territory(record, subject, graph)

@@ -1,11 +1,13 @@
 """Fetch a source's files from the mirror or over HTTP, and archive every byte read.
 
 Each file read is copied to `{data_dir}/archive/{source}/{sha256}{suffix}` (once per content), so
-every published fact can be traced to the exact bytes it came from.
+every published fact can be traced to the exact bytes it came from. A file larger than
+`parsing.MAX_BYTES` is refused before it is copied or while it downloads (SourceQuarantined).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -19,10 +21,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from registry import __version__
-from registry.errors import SourceUnavailable
+from registry.errors import SourceQuarantined, SourceUnavailable, disk_error
 from registry.paths import ROOT
 from registry.settings import Settings
 
+from . import parsing
 from .config import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,12 @@ def new_session(retries: int = 3) -> requests.Session:
     """An HTTP session with our User-Agent and retries with back-off on transient failures."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    retry = Retry(total=retries, backoff_factor=1.0, status_forcelist=(429, 500, 502, 503, 504))
+    retry = Retry(
+        total=retries,
+        backoff_factor=1.0,
+        status_forcelist=(429, 500, 502, 503, 504),
+        raise_on_status=False,  # after the last retry, raise_for_status names the status
+    )
     session.mount("https://", HTTPAdapter(max_retries=retry))
     session.mount("http://", HTTPAdapter(max_retries=retry))
     return session
@@ -56,8 +64,26 @@ def new_session(retries: int = 3) -> requests.Session:
 def fetch_source(
     source: SourceConfig, settings: Settings, session: requests.Session | None = None
 ) -> list[FetchedFile]:
-    """Read every file of `source` (mirror when `settings.mirror_dir` is set) and archive it."""
+    """Read every file of `source` (mirror when `settings.mirror_dir` is set) and archive it.
+
+    A full disk or a read-only archive folder raises StorageUnavailable (not a quarantine: the
+    source is fine, the registry cannot write).
+    """
     archive = settings.data_path / "archive" / source.id
+    try:
+        return _fetch_all(source, settings, session, archive)
+    except OSError as error:
+        if (disk := disk_error(error, archive)) is not None:
+            with contextlib.suppress(OSError):  # what a full disk left half-written
+                for partial in archive.glob(".partial-*"):
+                    partial.unlink()
+            raise disk from error
+        raise
+
+
+def _fetch_all(
+    source: SourceConfig, settings: Settings, session: requests.Session | None, archive: Path
+) -> list[FetchedFile]:
     archive.mkdir(parents=True, exist_ok=True)
     fetched = []
     for name, url, mirror in source.locations():
@@ -97,7 +123,29 @@ def _copy_mirror(path: Path, target: Path, source_id: str) -> None:
         raise SourceUnavailable(
             f"{source_id} : fichier miroir introuvable {path} (vérifiez TL_MIRROR_DIR)."
         )
+    size = path.stat().st_size
+    if size > parsing.MAX_BYTES:  # refused before a byte is copied into the archive
+        raise _too_big(source_id, path.name, size)
     shutil.copyfile(path, target)
+
+
+def _too_big(source_id: str, name: str, size: int, more: bool = False) -> SourceQuarantined:
+    found = f"plus de {parsing.size_fr(size)}" if more else parsing.size_fr(size)
+    return SourceQuarantined(
+        f"{source_id} : le fichier {name} est trop gros ({found}, la limite est de "
+        f"{parsing.size_fr(parsing.MAX_BYTES)}) ; il n'a pas été lu."
+    )
+
+
+def _failure(error: requests.RequestException, timeout: int) -> str:
+    """Why a download failed, in French."""
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return f"le serveur a répondu HTTP {error.response.status_code}"
+    if isinstance(error, requests.Timeout) or "timed out" in repr(error).lower():
+        return f"le serveur n'a pas répondu pendant {timeout} s"
+    if isinstance(error, requests.ConnectionError):
+        return "connexion au serveur impossible ou interrompue"
+    return error.__class__.__name__
 
 
 def _download(
@@ -128,17 +176,28 @@ def _download(
                 log.info("%s: %s not modified since the last harvest", source_id, url)
                 return archive / previous["file"]
             response.raise_for_status()
+            announced = response.headers.get("Content-Length", "")
+            if announced.isdigit() and int(announced) > parsing.MAX_BYTES:
+                raise _too_big(source_id, archived_as.name, int(announced))
+            written = 0
             with target.open("wb") as out:
                 for chunk in response.iter_content(chunk_size=1 << 16):
+                    written += len(chunk)
+                    if written > parsing.MAX_BYTES:
+                        raise _too_big(source_id, archived_as.name, parsing.MAX_BYTES, more=True)
                     out.write(chunk)
             validators = {
                 "etag": response.headers.get("ETag", ""),
                 "last_modified": response.headers.get("Last-Modified", ""),
             }
+    except SourceQuarantined:
+        target.unlink(missing_ok=True)
+        raise
     except requests.RequestException as error:
         target.unlink(missing_ok=True)
         raise SourceUnavailable(
-            f"{source_id} : téléchargement impossible de {url} ({error.__class__.__name__}). "
+            f"{source_id} : téléchargement impossible de {url} "
+            f"({_failure(error, timeout)}). "
             "Hors ligne ? Définissez TL_MIRROR_DIR pour lire un miroir local."
         ) from error
     digest, _ = _sha256(target)

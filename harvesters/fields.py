@@ -19,9 +19,28 @@ _DOMAIN = re.compile(r"^[a-z0-9\u00c0-\u024f]([a-z0-9\u00c0-\u024f-]*\.)+[a-z]{2
 _HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,30})$")
 
 
-def clean_text(value: str | None) -> str:
-    """Strip, turn non-breaking and repeated spaces into one space."""
-    return " ".join((value or "").replace("\u00a0", " ").split())
+# Longest texts kept: a name (street, commune…) and any other text (a description). Longer
+# values are cut, with a warning where a record is built (PlaceBuilder.text), so that one bad cell
+# cannot make every page around it megabytes long.
+NAME_LIMIT, TEXT_LIMIT = 300, 5000
+# Control characters (C0, DEL, C1) and invisible formatting characters: bidirectional overrides
+# and isolates (U+202A-U+202E, U+2066-U+2069) can make a page show a text backwards or hide part
+# of it; zero-width characters and the BOM hide differences between names.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def clean_text(value: str | None, limit: int = TEXT_LIMIT) -> str:
+    """Strip, drop control and invisible formatting characters, collapse spaces, cut at `limit`.
+
+    Tabs and line breaks become spaces. A text cut at `limit` characters ends with "…".
+    """
+    text = " ".join(_INVISIBLE.sub(" ", (value or "").replace("\u00a0", " ")).split())
+    return shorten(text, limit)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text`, or its first `limit` - 1 characters and "…" when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def is_blank(value: str | None) -> bool:
@@ -78,11 +97,16 @@ def website(value: str) -> URIRef | None:
         if "@" in token:
             continue
         candidate = token if re.match(r"^https?://", token, re.I) else f"http://{token}"
-        parts = urlsplit(candidate)
+        try:  # "http://[x" or a port that is not a number are not addresses
+            parts = urlsplit(candidate)
+            port = f":{parts.port}" if parts.port is not None else ""
+        except ValueError:
+            continue
         if parts.scheme.lower() in ("http", "https") and _DOMAIN.match(parts.hostname or ""):
             path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
             query = f"?{quote(parts.query, safe='=&%+-._~')}" if parts.query else ""
-            return URIRef(f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}{query}")
+            host = (parts.hostname or "").lower()
+            return URIRef(f"{parts.scheme.lower()}://{host}{port}{path}{query}")
     return None
 
 

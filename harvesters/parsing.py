@@ -1,18 +1,21 @@
 """Read tabular and JSON sources into rows, whatever their dialect, encoding or shape.
 
-CSV (`,` `;` tab `|`; UTF-8, UTF-8 with BOM, CP1252/Latin-1), XLSX, JSON (an array, or an array
-nested under a key), GeoJSON (FeatureCollection or array of Features), gzip-compressed or not.
-A file that cannot be read at all raises SourceQuarantined with the reason; a row that cannot be
+CSV (`,` `;` tab `|`; UTF-8, UTF-8 with BOM, UTF-16 with BOM, CP1252/Latin-1), XLSX, JSON (an
+array, or an array nested under a key), GeoJSON (FeatureCollection or array of Features),
+gzip-compressed or not. A file that cannot be read at all raises SourceQuarantined with the
+reason (empty, larger than MAX_BYTES, binary, mixed encodings, truncated…); a row that cannot be
 read is returned as a `BadRow` (the harvester rejects it with its row number).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import gzip
 import io
 import json
 import logging
+import re
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,14 @@ from registry.errors import SourceQuarantined
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
-MAX_BYTES = 200 * 1024 * 1024  # a source file larger than this is refused
+# A source file larger than this (on disk, downloaded or once un-gzipped) is refused before it is
+# read: the largest real source is 8.6 MB un-gzipped (communes.json), so the limit only stops what
+# cannot be a listing (tests/faults/test_bad_sources.py checks the margin, and lowers the limit).
+MAX_BYTES = 200 * 1024 * 1024
+# Well-formed UTF-8 for accented Latin letters (Ã + continuation byte) and for – — ‘ ’ “ ” … : in
+# a file that is not UTF-8 they only appear when UTF-8 text was mixed into a Windows-1252 one
+# (decoded as CP1252 they read "Ã©", "â€™", which no French text contains).
+_UTF8_SEQUENCE = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x80[\x93\x94\x98\x99\x9c\x9d\xa6]")
 
 
 @dataclass(frozen=True)
@@ -47,19 +57,53 @@ class TableFormat:
     sheet: str = ""  # XLSX sheet name (default: the first)
 
 
+def size_fr(size: int) -> str:
+    """A size in bytes for a French message: `2 Go`, `200 Mo`, `1,5 ko`, `12 octets`."""
+    for unit, factor in (("Go", 1 << 30), ("Mo", 1 << 20), ("ko", 1 << 10)):
+        if size >= factor:
+            return f"{size / factor:.1f}".replace(".", ",").removesuffix(",0") + f" {unit}"
+    return f"{size} octets"
+
+
+def _too_big(name: str, size: str, how: str = "") -> SourceQuarantined:
+    return SourceQuarantined(
+        f"{name} : fichier trop gros{how} ({size}, la limite est de {size_fr(MAX_BYTES)})."
+    )
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, un-gzipped when needed, refusing empty and gigantic files."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:  # refused before it is read into memory
+        raise _too_big(path.name, size_fr(size))
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
-            raise SourceQuarantined(f"{path.name} : archive gzip illisible ({error}).") from error
+        data = _gunzip(data, path.name)
     if not data.strip():
         raise SourceQuarantined(f"{path.name} : le fichier est vide.")
-    if len(data) > MAX_BYTES:
-        raise SourceQuarantined(f"{path.name} : fichier trop gros ({len(data)} octets).")
     return data
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    """Un-gzip every member of `data`, stopping at MAX_BYTES of output (a gzip bomb)."""
+    parts: list[bytes] = []
+    total = 0
+    while data.strip(b"\0"):  # members follow each other; zeros may pad the end
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            part = inflater.decompress(data, MAX_BYTES + 1 - total)
+        except zlib.error as error:
+            raise SourceQuarantined(f"{name} : archive gzip illisible ({error}).") from error
+        total += len(part)
+        if total > MAX_BYTES:
+            raise _too_big(name, f"plus de {size_fr(MAX_BYTES)}", " une fois décompressé")
+        if not inflater.eof:
+            raise SourceQuarantined(
+                f"{name} : archive gzip illisible (tronquée : la fin du fichier manque)."
+            )
+        parts.append(part)
+        data = inflater.unused_data
+    return b"".join(parts)
 
 
 def detect_type(path: Path, data: bytes) -> str:
@@ -73,14 +117,60 @@ def detect_type(path: Path, data: bytes) -> str:
     return "csv"
 
 
-def decode(data: bytes, encoding: str = "") -> str:
-    """Text of a CSV: the given encoding, else UTF-8 (with or without BOM), else detected."""
+def decode(data: bytes, encoding: str = "", name: str = "fichier") -> str:
+    """Text of a CSV: the given encoding, else UTF-8 or UTF-16 by their BOM, else detected.
+
+    Text that would come out garbled is refused (SourceQuarantined): bytes not in the declared
+    encoding, UTF-8 mixed with Windows-1252, NUL characters (binary data, UTF-16 without BOM).
+    """
     if encoding:
-        return data.decode(encoding)
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise SourceQuarantined(
+                f"{name} : le fichier n'est pas encodé en {encoding} comme annoncé "
+                f"(octet illisible ligne {line})."
+            ) from error
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _decode_utf16(data, name)
+    else:
+        text = _decode_detected(data, name)
+    if "\0" in text:
+        raise _not_text(name)
+    return text
+
+
+def _not_text(name: str) -> SourceQuarantined:
+    return SourceQuarantined(
+        f"{name} : le fichier contient des caractères nuls : ce n'est pas du texte (fichier "
+        "binaire ou corrompu, ou encodé en UTF-16 sans BOM)."
+    )
+
+
+def _decode_utf16(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError as error:
+        raise SourceQuarantined(
+            f"{name} : le fichier commence comme de l'UTF-16 mais ne se décode pas ainsi "
+            "(fichier tronqué ou corrompu)."
+        ) from error
+
+
+def _decode_detected(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if b"\0" in data:  # binary data: not worth guessing an encoding for
+        raise _not_text(name)
+    if mixed := _UTF8_SEQUENCE.search(data):
+        line = data.count(b"\n", 0, mixed.start()) + 1
+        raise SourceQuarantined(
+            f"{name} : encodage mixte, de l'UTF-8 mêlé à du Windows-1252 (Latin-1) dès la ligne "
+            f"{line} ; le texte serait illisible. Réenregistrez le fichier dans un seul encodage."
+        )
     # French files that are not UTF-8 are almost always Windows-1252 (Excel's "CSV"): try it
     # strictly first; only bytes it leaves undefined call for detection.
     try:
@@ -104,7 +194,7 @@ def read_rows(path: Path, fmt: TableFormat | None = None) -> Iterator[tuple[int,
         raise SourceQuarantined(f"{path.name} : le serveur a renvoyé du HTML, pas des données.")
     kind = fmt.type or detect_type(path, data)
     if kind == "csv":
-        yield from _csv_rows(decode(data, fmt.encoding), fmt.delimiter, path.name)
+        yield from _csv_rows(decode(data, fmt.encoding, path.name), fmt.delimiter, path.name)
     elif kind == "xlsx":
         yield from _xlsx_rows(data, fmt.sheet, path.name)
     elif kind in ("json", "geojson"):
@@ -128,10 +218,13 @@ def _csv_rows(text: str, delimiter: str, name: str) -> Iterator[tuple[int, Row |
         raise SourceQuarantined(f"{name} : pas de ligne d'en-tête.") from error
     if len(header) < 2 or len(set(header)) < len(header) // 2:
         raise SourceQuarantined(f"{name} : en-tête illisible ({header[:5]}…).")
+    cells: list[str] = header
     while True:
+        last = cells
         try:
             cells = next(reader)
         except StopIteration:
+            _check_complete(text, last, len(header), reader.line_num, name)
             return
         except csv.Error as error:
             yield reader.line_num, BadRow(reader.line_num, f"ligne CSV illisible ({error})")
@@ -143,6 +236,19 @@ def _csv_rows(text: str, delimiter: str, name: str) -> Iterator[tuple[int, Row |
             yield number, BadRow(number, f"{len(cells)} cellules pour {len(header)} colonnes")
             continue
         yield number, dict(zip(header, cells, strict=False))
+
+
+def _check_complete(text: str, last: list[str], columns: int, line: int, name: str) -> None:
+    """Refuse a CSV cut in the middle of its last row (an interrupted download or copy).
+
+    Its last row lacks cells and the text stops mid-line, or inside a quoted value.
+    """
+    cut = not text.endswith(("\n", "\r")) or text.count('"') % 2 == 1
+    if cut and len(last) < columns:
+        raise SourceQuarantined(
+            f"{name} : fichier tronqué, la dernière ligne ({line}) s'arrête au milieu "
+            f"({len(last)} cellules sur {columns}) ; le fichier est incomplet."
+        )
 
 
 def _xlsx_rows(data: bytes, sheet: str, name: str) -> Iterator[tuple[int, Row | BadRow]]:

@@ -140,10 +140,18 @@ class PlaceBuilder:
         self.graph.add((self.subject, prop, value))  # type: ignore[arg-type]
 
     def text(self, prop: URIRef, value: object, lang: str | None = None) -> None:
-        """A cleaned text value, skipped when empty or a placeholder."""
+        """A cleaned text value, skipped when empty or a placeholder; a name is cut at 300.
+
+        A text longer than its limit (fields.NAME_LIMIT for a name, fields.TEXT_LIMIT otherwise)
+        is cut, with a warning that says how long it was.
+        """
         if fields.is_blank(str(value) if value is not None else ""):
             return
-        self.add(prop, Literal(fields.clean_text(str(value)), lang=lang))
+        limit = fields.NAME_LIMIT if prop == SCHEMA.name else fields.TEXT_LIMIT
+        whole = fields.clean_text(str(value), limit=len(str(value)) + 1)
+        if len(whole) > limit:
+            self.warn(f"texte de {len(whole)} caractères coupé à {limit}", "texte trop long coupé")
+        self.add(prop, Literal(fields.shorten(whole, limit), lang=lang))
 
     def address(self, street: str, postcode: str, locality: str, area: str = "") -> None:
         """The postal address, repairing a postcode that lost its leading zero.
@@ -162,9 +170,9 @@ class PlaceBuilder:
         elif repaired:
             self.warn(f"code postal réparé : {postcode} → {code}", "code postal réparé")
         values = [
-            (SCHEMA.streetAddress, fields.clean_text(street)),
+            (SCHEMA.streetAddress, fields.clean_text(street, fields.NAME_LIMIT)),
             (SCHEMA.postalCode, code or ""),
-            (SCHEMA.addressLocality, fields.clean_text(locality)),
+            (SCHEMA.addressLocality, fields.clean_text(locality, fields.NAME_LIMIT)),
         ]
         values = [(p, v) for p, v in values if v and not fields.is_blank(v)]
         if not values:

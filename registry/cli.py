@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import QueryRejected, RegistryError
+from .errors import QueryRejected, RegistryError, disk_error
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,11 @@ def known_errors(func: F) -> F:
             return func(*args, **kwargs)
         except RegistryError as error:
             message = str(error)
+        except OSError as error:  # a full disk or a read-only file system outside the store
+            known = disk_error(error, error.filename)
+            if known is None:
+                raise
+            message = str(known)
         # Free the traceback's frames (and the store they hold, with RocksDB's lock) before
         # exiting: chained exceptions form cycles only the collector frees. This matters when
         # the CLI runs in-process (tests, a caller script).
@@ -120,6 +125,14 @@ def harvest(settings: Settings, source_ids: tuple[str, ...], all_sources: bool) 
         except RegistryError as error:
             failed += 1
             click.echo(f"{source.id}: échec — {error}", err=True)
+            continue
+        except OSError as error:  # the disk, not the source: say so, go on with the others
+            known = disk_error(error, error.filename)
+            if known is None:
+                log.exception("harvest of %s failed", source.id)
+            failed += 1
+            reason = known or "erreur interne (voir le journal)"
+            click.echo(f"{source.id}: échec — {reason}", err=True)
             continue
         except Exception:  # a bug must not stop the other sources; it is logged with its trace
             log.exception("harvest of %s failed", source.id)

@@ -636,7 +636,17 @@ def mednum_row(place: Place, updated: str, minter: Minter) -> list[str] | str:
         ),
         **mapped,
     }  # fmt: skip
+    for column in MEDNUM_FREE_TEXT:  # the other columns are codes, numbers or checked values
+        row[column] = neutralise(row[column])
     return [row.get(column, "") for column in MEDNUM_COLUMNS]
+
+
+# Columns of the national schema that carry a source's free text, neutralised against formulas.
+# The telephone is written here from checked digits ("+33…", which the schema requires).
+MEDNUM_FREE_TEXT = (
+    "nom", "commune", "adresse", "presentation_resume", "presentation_detail",
+    "structure_parente", "autres_formations_labels",
+)  # fmt: skip
 
 
 def write_mednum_csv(

@@ -93,11 +93,13 @@ def publish(store: Store, settings: Settings, decisions: Decisions | None = None
     snapshot = None
     if isinstance(store, OxigraphStore) and store.path is not None:
         snapshot = snapshot_store(
-            store, settings, lambda path: save_indexes(path, index, gazetteer)
+            store, settings, lambda path: save_indexes(path, index, gazetteer), point=False
         )
     stamp = snapshot.name if snapshot is not None else datetime.now(UTC).strftime(STAMP)
     changes = record_changes(settings.data_path, stamp, registry, minter)
     dumps = write_dumps(store, settings, stamp) if store.persistent else None
+    if snapshot is not None:  # last: a publication that failed before leaves the site as it was
+        point_current(settings, snapshot.name)
     if store.path is None and store.persistent:  # a remote store: tell the web tier
         from .remote_store import RemoteStore, mark_published
 
@@ -132,10 +134,13 @@ def snapshot_store(
     store: OxigraphStore,
     settings: Settings,
     save_index: Callable[[Path], None] = lambda path: None,
+    *,
+    point: bool = True,
 ) -> Path:
     """Checkpoint `store` into a new snapshot directory and point `current` at it.
 
     `save_index` writes the snapshot's indexes (registry.indexes) before `current` moves.
+    With `point=False`, `current` is left as it is (the caller calls point_current).
     """
     folder = settings.data_path / "snapshots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -143,12 +148,18 @@ def snapshot_store(
     target = folder / stamp
     store.backup(target)
     save_index(index_path(target))
+    if point:
+        point_current(settings, stamp)
+    return target
+
+
+def point_current(settings: Settings, stamp: str) -> None:
+    """Make snapshot `stamp` the one the site serves (`{data_dir}/current`), atomically."""
     pointer = settings.data_path / "current"
     partial = pointer.with_suffix(".partial")
     partial.write_text(stamp + "\n", encoding="utf-8")
     partial.replace(pointer)  # atomic: readers see the old snapshot or the new one
-    log.info("published snapshot %s", target)
-    return target
+    log.info("published snapshot %s", stamp)
 
 
 class SnapshotFollower:

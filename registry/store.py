@@ -10,8 +10,9 @@ import io
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Literal, Protocol, cast
@@ -21,7 +22,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
-from .errors import QueryRejected, StoreUnavailable
+from .errors import QueryRejected, StoreUnavailable, disk_error
 from .namespaces import bind_prefixes
 from .settings import Settings
 
@@ -208,12 +209,24 @@ class OxigraphStore:
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
         except OSError as error:
+            if (disk := disk_error(error, path)) is not None:
+                raise disk from error  # before "lock": RocksDB may name its LOCK file
             if "lock" in str(error).lower():
                 raise StoreUnavailable(
                     f"Le store {path} est déjà ouvert en écriture par un autre processus "
                     "(un moissonnage ou une publication en cours ?)."
                 ) from error
             raise StoreUnavailable(f"Impossible d'ouvrir le store {path} : {error}") from error
+
+    @contextmanager
+    def _writing(self, where: Path | None = None) -> Iterator[None]:
+        """Turn a full disk or a read-only file system met while writing into StorageUnavailable."""
+        try:
+            yield
+        except OSError as error:
+            if (disk := disk_error(error, where or self.path)) is not None:
+                raise disk from error
+            raise
 
     def _run(
         self,
@@ -306,7 +319,8 @@ class OxigraphStore:
         parts = [f"DROP SILENT GRAPH <{name}>" for name in replace]
         parts += _data_clause("INSERT", [*replace.items(), *(add or {}).items()])
         if parts:
-            self._store.update(" ;\n".join(parts))
+            with self._writing():
+                self._store.update(" ;\n".join(parts))
 
     def patch_graphs(
         self,
@@ -323,7 +337,8 @@ class OxigraphStore:
             "INSERT", [*added, *(add or {}).items()]
         )
         if parts:
-            self._store.update(" ;\n".join(parts))
+            with self._writing():
+                self._store.update(" ;\n".join(parts))
 
     def construct_nt(self, query: str) -> str:
         """Run a CONSTRUCT over the union of all graphs; the triples as N-Triples text."""
@@ -343,11 +358,12 @@ class OxigraphStore:
         """
         for name, graph in graphs.items():
             target = ox.NamedNode(str(name))
-            if self._store.contains_named_graph(target):
-                self._store.remove_graph(target)
             data = graph if isinstance(graph, bytes) else graph.serialize(format="nt").encode()
-            self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
-            self._store.flush()
+            with self._writing():
+                if self._store.contains_named_graph(target):
+                    self._store.remove_graph(target)
+                self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+                self._store.flush()
 
     def graph_names(self) -> list[URIRef]:
         """The named graphs the store holds."""
@@ -400,8 +416,10 @@ class OxigraphStore:
 
     def backup(self, target: Path) -> None:
         """Checkpoint the on-disk store into `target` (a new directory), in milliseconds."""
-        self._store.flush()
-        self._store.backup(str(target))
+        with self._writing():
+            self._store.flush()
+        with self._writing(target.parent):
+            self._store.backup(str(target))
 
 
 def _data_clause(verb: str, graphs: Iterable[tuple[URIRef, Graph]]) -> list[str]:

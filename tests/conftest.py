@@ -178,6 +178,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def served_settings(root: Path) -> Settings:
+    """Settings of a registry in `root` (fixture mirror) to be served on a free loopback port."""
+    return Settings(
+        data_dir=str(root / "var"),
+        mirror_dir=str(fixture_mirror(root / "mirror")),
+        base_uri=f"http://127.0.0.1:{free_port()}/",
+    )
+
+
 @contextmanager
 def gunicorn_server(
     settings: Settings, log_path: Path, env: dict[str, str] | None = None, workers: int = 2

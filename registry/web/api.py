@@ -79,7 +79,7 @@ def places() -> Response:
     radius = searching.radius(request.args)
     limit = int(searching.number(request.args, "limite", DEFAULT_LIMIT, 1, MAX_LIMIT))
     filters = searching.filters(request.args)
-    output = request.args.get("format", "").strip() or (
+    output = searching.one(request.args, "format").strip() or (
         "geojson" if "application/geo+json" in request.headers.get("Accept", "") else "json"
     )
     if output not in ("json", "geojson"):

@@ -20,8 +20,10 @@ MESSAGES = {
     406: "Aucun des formats demandés n'est disponible.",
     410: "Ce lieu a été retiré du registre par ses curateurs ; son adresse reste réservée.",
     413: "Requête trop volumineuse.",
+    414: "Adresse (URL) trop longue.",
     415: "Type de contenu non pris en charge.",
     429: "Trop de requêtes : réessayez dans une minute.",
+    431: "En-têtes de la requête trop volumineux.",
     500: "Erreur interne : l'équipe du registre a été prévenue.",
     503: "Service momentanément indisponible.",
 }
@@ -64,7 +66,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        return answer(status, MESSAGES.get(status, error.description or ""))
+        response = answer(status, MESSAGES.get(status, error.description or ""))
+        for name, value in error.get_headers():  # the Allow of a 405 (RFC 9110 §15.5.6)
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -203,17 +203,18 @@ def search() -> tuple[str, int] | str:
     if args.get("q", "").strip() and args.get("pres"):  # typed over a located search: the text
         args = MultiDict([(k, v) for k, v in args.items(multi=True) if k != "pres"])
     facets = context.per_snapshot("facets", lambda store: facet_options(index))
-    chosen = {name: set(searching.values(args, name)) for name in FACETS}
     page: dict[str, Any] = {
         "facets": facets,
-        "chosen": chosen,
+        "chosen": {name: set() for name in FACETS},
         "args": args,
         "hits": [],
         "paris": PARIS,
         "radius": searching.DEFAULT_RADIUS_KM,
+        "limit": PAGE,
     }
-    page["limit"] = int(searching.number(args, "limite", PAGE, 1, MAX_RESULTS))
-    try:
+    try:  # a bad parameter is shown on the page, with the form as it was
+        page["chosen"] = {name: set(searching.values(args, name)) for name in FACETS}
+        page["limit"] = int(searching.number(args, "limite", PAGE, 1, MAX_RESULTS))
         page["filters"] = searching.filters(args)
         page["radius"] = searching.radius(args)
         name = searching.text(args, "nom")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyoxigraph
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from rdflib import URIRef
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -130,17 +131,27 @@ def place_data(place_id: str, ext: str) -> WerkzeugResponse:
     return _rdf_response(iri, "place-description", "place", ext)
 
 
+def _resource_iri(kind: str, key: str) -> URIRef:
+    """The IRI of a minted resource; 404 when `kind/key` cannot be part of an IRI."""
+    iri = f"{context.minter().base}id/{kind}/{key}"
+    try:
+        pyoxigraph.NamedNode(iri)
+    except ValueError:
+        abort(404)
+    return URIRef(iri)
+
+
 @bp.get("/ressource/<kind>/<path:key>.<ext>")
 def resource_data(kind: str, key: str, ext: str) -> Response:
     """Any other minted resource as RDF: its own triples and the labels of what it links to."""
-    iri = URIRef(f"{context.minter().base}id/{kind}/{key}")
+    iri = _resource_iri(kind, key)
     return _rdf_response(iri, "describe", "resource", ext)
 
 
 @bp.get("/ressource/<kind>/<path:key>")
 def resource_page(kind: str, key: str) -> str:
     """A plain French page listing what the registry says about a resource."""
-    iri = URIRef(f"{context.minter().base}id/{kind}/{key}")
+    iri = _resource_iri(kind, key)
     graph = context.store().construct(queries.load("describe"), {"resource": iri})
     if (iri, None, None) not in graph:
         abort(404)

@@ -31,9 +31,19 @@ class BadParameter(ValueError):
 Args = MultiDict[str, str] | Mapping[str, str]
 
 
+def one(args: Args, name: str) -> str:
+    """The value of a parameter that takes one value ("" when absent); given twice, refused.
+
+    `?commune=Lyon&commune=Brest` is ambiguous: a proxy or a cache may read the other value.
+    """
+    if isinstance(args, MultiDict) and len(args.getlist(name)) > 1:
+        raise BadParameter(f"« {name} » est donné plusieurs fois : une seule valeur est attendue.")
+    return args.get(name) or ""
+
+
 def text(args: Args, name: str) -> str:
     """A one-line parameter, stripped, at most MAX_TEXT characters."""
-    value = (args.get(name) or "").strip()
+    value = one(args, name).strip()
     if len(value) > MAX_TEXT:
         raise BadParameter(f"« {name} » est trop long ({MAX_TEXT} caractères au plus).")
     return value
@@ -53,7 +63,7 @@ def values(args: Args, name: str) -> tuple[str, ...]:
 
 def number(args: Args, name: str, default: float, low: float, high: float) -> float:
     """A number between `low` and `high` (a decimal comma is accepted)."""
-    raw = (args.get(name) or "").strip()
+    raw = one(args, name).strip()
     if not raw:
         return default
     try:
@@ -67,7 +77,7 @@ def number(args: Args, name: str, default: float, low: float, high: float) -> fl
 
 def flag(args: Args, name: str) -> bool:
     """A yes/no parameter (`oui`; absent or empty: no)."""
-    raw = (args.get(name) or "").strip().lower()
+    raw = one(args, name).strip().lower()
     if raw and raw not in (*YES, "non", "0", "false"):
         raise BadParameter(f"« {name} » vaut oui ou non.")
     return raw in YES
@@ -107,12 +117,12 @@ def centre(args: Args, gazetteer: Gazetteer) -> Centre:
 
 def moment(args: Args) -> datetime | None:
     """The moment of `ouvert=maintenant` (now, or `a=<date and time>` in French time)."""
-    wanted = (args.get("ouvert") or "").strip()
+    wanted = one(args, "ouvert").strip()
     if not wanted:
         return None
     if wanted != "maintenant":
         raise BadParameter("« ouvert » ne prend qu'une valeur : « maintenant ».")
-    at = (args.get("a") or "").strip()
+    at = one(args, "a").strip()
     if not at:
         return datetime.now(UTC)
     try:
@@ -135,10 +145,18 @@ def filters(args: Args) -> Filters:
         criteria=values(args, "critere"),
         min_criteria=int(number(args, "criteres_min", 0, 0, 6)),
         open_now=moment(args),
-        only_open=(args.get("fermes") or "") != "inclus",
+        only_open=not closed_too(args),
         free=flag(args, "gratuit"),
         step_free=flag(args, "pmr"),
     )
+
+
+def closed_too(args: Args) -> bool:
+    """`fermes=inclus`: keep the places in project, being created or closed."""
+    raw = one(args, "fermes").strip()
+    if raw not in ("", "inclus"):
+        raise BadParameter("« fermes » ne prend qu'une valeur : « inclus ».")
+    return raw == "inclus"
 
 
 def radius(args: Args) -> float:

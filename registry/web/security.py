@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
+from ..errors import StorageUnavailable, disk_error
 from ..settings import Settings
 
 csrf = CSRFProtect()
@@ -33,14 +34,25 @@ def secret_key(settings: Settings) -> str:
         return settings.secret_key
     path = settings.data_path / "private" / "secret-key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside, then linked into place: a worker starting at the same time never reads
+        # a key file still empty (it would sign nothing, and its forms would fail).
+        written = path.with_name(f".secret-key.{os.getpid()}")
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker wrote it first
-            pass
-        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
+            os.link(written, path)
+        except FileExistsError:  # another worker's key came first: every worker uses it
+            pass
+        except OSError as error:  # a read-only or full data folder: say what to do
+            known = disk_error(error, path.parent)
+            raise StorageUnavailable(
+                f"{known or error} La clé qui signe les formulaires n'a pas pu être créée : "
+                "définissez TL_SECRET_KEY."
+            ) from error
+        finally:
+            written.unlink(missing_ok=True)
     return Path(path).read_text(encoding="ascii").strip()
 
 

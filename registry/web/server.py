@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
 
 from ..settings import Settings
+from .errors import MESSAGES
+
+
+def french_error(sock: Any, status: int, reason: str, message: str) -> None:
+    """What gunicorn answers itself (a request line or headers it cannot read), in French.
+
+    Replaces gunicorn's `util.write_error`, an English HTML page quoting the request.
+    """
+    body = (MESSAGES.get(status, MESSAGES[400]) + "\n").encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 class RegistryServer(BaseApplication):
@@ -21,6 +37,7 @@ class RegistryServer(BaseApplication):
         """Pass our options to gunicorn's config."""
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        util.write_error = french_error  # the workers, forked from here, answer in French
 
     def load(self) -> Any:
         """Build the WSGI app in the worker (each worker opens the snapshot read-only)."""

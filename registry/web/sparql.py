@@ -6,6 +6,7 @@ import os
 import re
 import threading
 
+import pyoxigraph
 from flask import Blueprint, Response, abort, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
@@ -66,7 +67,14 @@ def _query_text() -> str | None:
 
 def _graph_list(name: str) -> list[str]:
     source = request.args if request.method == "GET" else request.values
-    return source.getlist(name)
+    graphs = source.getlist(name)
+    for graph in graphs:
+        try:
+            pyoxigraph.NamedNode(graph)
+        except ValueError:
+            message = f"IRI de graphe invalide dans « {name} » : « {graph[:80]} »."
+            raise QueryRejected(message) from None
+    return graphs
 
 
 @bp.route("/sparql", methods=["GET", "POST"])

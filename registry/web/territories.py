@@ -21,6 +21,7 @@ from rdflib.term import Node
 
 from .. import queries
 from ..charts import bar_chart, bars
+from ..dumps import neutralise
 from ..geography import Commune, Gazetteer, Territory
 from ..iris import Minter
 from ..namespaces import DEF, IGEO, STATUT, TL
@@ -383,12 +384,6 @@ CSV_COLUMNS = (
     "id", "nom", "commune", "code_insee", "code_postal", "departement", "region", "typologies",
     "labels", "criteres_remplis", "latitude", "longitude", "statut", "url",
 )  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """A text cell that a spreadsheet would not run as a formula (OWASP « CSV injection »)."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def csv_rows(places: Iterable[PlaceEntry], gazetteer: Gazetteer, base_uri: str) -> list[list[str]]:

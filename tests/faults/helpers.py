@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
+from markupsafe import escape
+
 from registry.settings import Settings
 
 RENAMED = "Lieu renommé par le test"
@@ -43,3 +46,15 @@ def tierslieux_process(settings: Settings, *arguments: str) -> subprocess.Popen[
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def map_places(url: str) -> list[dict[str, object]]:
+    """Every place the site at `url` shows on its map, each of their pages answering 200."""
+    response = requests.get(f"{url}carte.json", timeout=10)
+    assert response.status_code == 200
+    places = sorted(response.json(), key=lambda place: str(place["id"]))
+    for place in places:
+        page = requests.get(f"{url}lieu/{place['id']}", timeout=10)
+        assert page.status_code == 200
+        assert escape(str(place["nom"])) in page.text
+    return places

@@ -77,7 +77,14 @@ def test_readers_see_a_whole_registry_during_a_harvest_and_a_publish(tmp_path: P
 
     with gunicorn_server(settings, tmp_path / "server.log", NO_LIMITS) as base:
         old_count, old_answer = sparql_count(base), api_answer(base)
-        pages = ["", "recherche?q=coworking", f"lieu/{old_answer[0][0]}", "carte.json", "donnees", "sources"]
+        pages = [
+            "",
+            "recherche?q=coworking",
+            f"lieu/{old_answer[0][0]}",
+            "carte.json",
+            "donnees",
+            "sources",
+        ]
         seen: Counter[str] = Counter()
         counts: set[int] = set()
         answers: set[tuple[tuple[str, str], ...]] = set()
