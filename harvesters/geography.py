@@ -198,8 +198,9 @@ def harvest_geography(
     data = gazetteer_ntriples(gazetteer, minter)
     report.read = len(gazetteer.communes) + len(gazetteer.territories)
     report.loaded = report.read
-    store.rebuild_graphs({minter.graph("geo"): data})
-    _record(report, source, store, settings, minter, activity, clock, fetched)
+    with store.recoverable():  # killed while loading: the store is put back as it was
+        store.rebuild_graphs({minter.graph("geo"): data})
+        _record(report, source, store, settings, minter, activity, clock, fetched)
     log.info(
         "%s: %d communes, %d territories", source.id, len(gazetteer), len(gazetteer.territories)
     )

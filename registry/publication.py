@@ -77,18 +77,20 @@ def publish(store: Store, settings: Settings, decisions: Decisions | None = None
     gazetteer = load_gazetteer(store, minter)
     chosen = decisions if decisions is not None else load_decisions(minter)
     registry, reconciliation = build_registry(store, minter, gazetteer, chosen)
-    store.rebuild_graphs(
-        {
-            minter.graph("registry"): registry,
-            minter.graph("identifiers"): ledger_ntriples(reconciliation.ledger, minter),
-            minter.graph("vocabulary"): vocabulary_graph(),
-        }
-    )
-    report = _write_uncertain(settings, reconciliation.report_csv())
-    criteria = assess_and_store(store, settings)
-    index = PlaceIndex.build(store, minter)
-    coverage = derive_coverage(gazetteer, index)
-    store.rebuild_graphs({minter.graph("coverage"): coverage_ntriples(coverage, minter)})
+    # The derived graphs change together: a publication killed here leaves them as before.
+    with store.recoverable():
+        store.rebuild_graphs(
+            {
+                minter.graph("registry"): registry,
+                minter.graph("identifiers"): ledger_ntriples(reconciliation.ledger, minter),
+                minter.graph("vocabulary"): vocabulary_graph(),
+            }
+        )
+        report = _write_uncertain(settings, reconciliation.report_csv())
+        criteria = assess_and_store(store, settings)
+        index = PlaceIndex.build(store, minter)
+        coverage = derive_coverage(gazetteer, index)
+        store.rebuild_graphs({minter.graph("coverage"): coverage_ntriples(coverage, minter)})
     places = registry.count(f" <{RDF.type}> <{TL.TiersLieu}> .".encode())
     snapshot = None
     if isinstance(store, OxigraphStore) and store.path is not None:

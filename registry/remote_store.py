@@ -27,6 +27,7 @@ import time
 import urllib.error
 import uuid
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, BinaryIO, NoReturn
 
 import pyoxigraph as ox
@@ -382,6 +383,10 @@ class RemoteStore:
         """Replace whole named graphs and add triples to others, in one update request."""
         self._swap({name: _ntriples(g) for name, g in replace.items()},
                    {name: _ntriples(g) for name, g in (add or {}).items()})  # fmt: skip
+
+    def recoverable(self) -> AbstractContextManager[None]:
+        """Nothing to undo here: every swap is one update request, applied whole or not."""
+        return nullcontext()
 
     def rebuild_graphs(self, graphs: Mapping[URIRef, Graph | bytes]) -> None:
         """Replace derived graphs (registry, quality, coverage…): the same safe swap."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Literal, Protocol, cast
@@ -137,6 +138,10 @@ class Store(Protocol):
         """Replace graphs derived from the others (fast, not transactional)."""
         ...
 
+    def recoverable(self) -> AbstractContextManager[None]:
+        """A block of writes that a killed process leaves undone (see OxigraphStore)."""
+        ...
+
     def construct_nt(self, query: str) -> str:
         """Run a CONSTRUCT over the union of all graphs; the triples as N-Triples text."""
         ...
@@ -199,6 +204,7 @@ class OxigraphStore:
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only  # a published snapshot: other processes may open it too
+        self._recovering = False  # inside `recoverable`
         self.persistent = path is not None
         try:
             if path is None:
@@ -207,7 +213,9 @@ class OxigraphStore:
                 self._store = ox.Store.read_only(str(path))
             else:
                 path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(path))
+                self._store = ox.Store(str(path))  # takes RocksDB's lock: the only writer
+                if _recovery_paths(path)[1].exists():
+                    self._store = self._recover(path)
         except OSError as error:
             if (disk := disk_error(error, path)) is not None:
                 raise disk from error  # before "lock": RocksDB may name its LOCK file
@@ -217,6 +225,48 @@ class OxigraphStore:
                     "(un moissonnage ou une publication en cours ?)."
                 ) from error
             raise StoreUnavailable(f"Impossible d'ouvrir le store {path} : {error}") from error
+
+    def _recover(self, path: Path) -> ox.Store:
+        """Put back the checkpoint a process that died inside `recoverable` left; reopen."""
+        checkpoint, marker = _recovery_paths(path)
+        del self._store  # close: nobody else can have it open, we held its lock
+        if checkpoint.is_dir():
+            log.warning("store %s: a write was interrupted; restoring it as it was before", path)
+            broken = path.with_name(f"{path.name}.interrompu")
+            shutil.rmtree(broken, ignore_errors=True)
+            path.rename(broken)
+            checkpoint.rename(path)
+            shutil.rmtree(broken)
+        marker.unlink()
+        return ox.Store(str(path))
+
+    @contextmanager
+    def recoverable(self) -> Iterator[None]:
+        """Writes that are not one transaction (the bulk loader), undone if the process dies.
+
+        A checkpoint of the store is taken first (hard links: milliseconds) and a marker
+        written beside it; the next opening of the store for writing finds the marker and puts
+        the checkpoint back, so a `kill -9` leaves the store as it was before. When the block
+        raises, the marker stays: the store is restored when it is next opened. Nested blocks
+        share the outer checkpoint; a store in memory needs none.
+        """
+        if self.path is None or self.read_only or self._recovering:
+            yield
+            return
+        checkpoint, marker = _recovery_paths(self.path)
+        shutil.rmtree(checkpoint, ignore_errors=True)  # a checkpoint without its marker: stale
+        self.backup(checkpoint)
+        with self._writing(marker.parent):
+            marker.touch()
+        self._recovering = True
+        try:
+            yield
+            with self._writing():
+                self._store.flush()
+        finally:
+            self._recovering = False
+        marker.unlink()
+        shutil.rmtree(checkpoint, ignore_errors=True)
 
     @contextmanager
     def _writing(self, where: Path | None = None) -> Iterator[None]:
@@ -354,8 +404,13 @@ class OxigraphStore:
         Not one transaction: much faster for hundreds of thousands of triples (a transactional
         update of the registry graph took minutes on this machine's disk), and safe because these
         graphs are rebuilt from the source graphs by every publication, and readers only ever
-        see snapshots taken after a publication succeeded.
+        see snapshots taken after a publication succeeded. Inside `recoverable`: a process
+        killed while it loads leaves the store as it was before.
         """
+        with self.recoverable():
+            self._rebuild(graphs)
+
+    def _rebuild(self, graphs: Mapping[URIRef, Graph | bytes]) -> None:
         for name, graph in graphs.items():
             target = ox.NamedNode(str(name))
             data = graph if isinstance(graph, bytes) else graph.serialize(format="nt").encode()
@@ -420,6 +475,11 @@ class OxigraphStore:
             self._store.flush()
         with self._writing(target.parent):
             self._store.backup(str(target))
+
+
+def _recovery_paths(path: Path) -> tuple[Path, Path]:
+    """The checkpoint and the marker of `recoverable` for the store at `path`."""
+    return path.with_name(f"{path.name}.avant-ecriture"), path.with_name(f"{path.name}.a-restaurer")
 
 
 def _data_clause(verb: str, graphs: Iterable[tuple[URIRef, Graph]]) -> list[str]:
