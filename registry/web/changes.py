@@ -23,6 +23,7 @@ from ..changes import (
     read_changes,
     read_publications,
 )
+from ..errors import QueryRejected
 from ..vocabulary import label
 from . import context
 
@@ -118,7 +119,7 @@ def feed() -> Response:
 def _integer(name: str, low: int, high: int) -> int:
     raw = request.args.get(name, "")
     if not raw.isdigit() or not low <= int(raw) <= high:
-        abort(400, f"« {name} » doit être un entier entre {low} et {high}.")
+        raise QueryRejected(f"« {name} » doit être un entier entre {low} et {high}.")
     return int(raw)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wsgi import LimitedStream
 
 from ..errors import NotPublished, QueryRejected, RegistryError, StoreUnavailable
 
@@ -27,6 +28,10 @@ MESSAGES = {
     500: "Erreur interne : l'équipe du registre a été prévenue.",
     503: "Service momentanément indisponible.",
 }
+# A body over MAX_CONTENT_LENGTH is refused before it is read. A client still sending it would
+# get a connection reset instead of the 413 when the server closes (`Connection: close`), so a
+# body up to this size is read and dropped first; a larger one is not worth reading.
+DRAIN_BYTES = 16 * 1024 * 1024
 
 
 def answer(status: int, message: str) -> Response:
@@ -40,6 +45,19 @@ def answer(status: int, message: str) -> Response:
     if request.path.startswith("/sparql"):
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def drain_refused_body() -> None:
+    """Read and drop a body refused unread for its Content-Length, up to DRAIN_BYTES."""
+    length, cap = request.content_length, current_app.config.get("MAX_CONTENT_LENGTH")
+    if not length or not cap or not cap < length <= DRAIN_BYTES:
+        return  # within the cap (maybe partly read already), or too large to read for nothing
+    stream = LimitedStream(request.environ["wsgi.input"], length)
+    try:
+        while stream.read(64 * 1024):
+            pass
+    except (OSError, HTTPException):  # the client went away: nothing left to answer
+        pass
 
 
 def register(app: Flask) -> None:
@@ -66,6 +84,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
+        if status == 413:
+            drain_refused_body()
         response = answer(status, MESSAGES.get(status, error.description or ""))
         for name, value in error.get_headers():  # the Allow of a 405 (RFC 9110 §15.5.6)
             if name.lower() != "content-type":

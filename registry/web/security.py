@@ -22,6 +22,12 @@ csrf = CSRFProtect()
 
 # Paths any site may show in a frame (the embeddable widget).
 FRAMEABLE = ("/widget",)
+# The largest request body read (Flask's MAX_CONTENT_LENGTH; beyond it, 413 « Requête trop
+# volumineuse. »). Above what /sparql must accept: a query of MAX_QUERY_CHARS = 100,000
+# characters, 4 bytes each in UTF-8 and percent-encoded in a form (×3), is 1.2 MB; such a query
+# is answered, and a longer one gets /sparql's own 413. Without a cap, a form POST of any size
+# was read into memory (to look for its CSRF token). Override with FLASK_MAX_CONTENT_LENGTH.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 def secret_key(settings: Settings) -> str:
@@ -87,8 +93,11 @@ def install(app: Flask, settings: Settings) -> None:
     """Signing key, CSRF protection of every form, and the headers of every response."""
     if not app.config.get("SECRET_KEY"):  # FLASK_SECRET_KEY wins; Flask's default is None
         app.config["SECRET_KEY"] = secret_key(settings)
+    # Flask's defaults hold these keys (SameSite None, no body cap): setdefault would keep them.
+    for key, value in (("SESSION_COOKIE_SAMESITE", "Lax"), ("MAX_CONTENT_LENGTH", MAX_BODY_BYTES)):
+        if app.config.get(key) is None:  # FLASK_SESSION_COOKIE_SAMESITE… still win
+            app.config[key] = value
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)
     csrf.init_app(app)
     policies = {
