@@ -156,7 +156,11 @@ def _number(cell: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("name", ["lieux.geojson", "lieux.jsonld.gz", "lieux.ttl.gz"])
+@pytest.mark.parametrize(
+    "name",
+    ["lieux.geojson", "lieux.jsonld.gz", "lieux.ttl.gz", "lieux.nt.gz", "registre.nq.gz",
+     "registre.trig.gz"],
+)  # fmt: skip
 def test_rdf_and_json_dumps_hold_clean_bounded_text(hostile_site: Site, name: str) -> None:
     data = published_file(hostile_site, name)
     if name.endswith(".gz"):
