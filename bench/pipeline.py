@@ -71,6 +71,16 @@ def write_files(places: int, seed: int, folder: Path) -> dict[str, tuple[Path, i
     return files
 
 
+def geography_mirror(root: Path) -> Path:
+    """`root`/mirror with the real reference geography linked in, for the synthetic files."""
+    real = Settings.from_env().mirror_dir or str(Path("../shared/data").resolve())
+    mirror = root / "mirror"
+    mirror.mkdir()
+    for name in ("geo-decoupage-administratif", "geo-laposte-hexasmal-2022"):
+        (mirror / name).symlink_to(Path(real).resolve() / name, target_is_directory=True)
+    return mirror
+
+
 def met(ok: bool) -> str:
     return "yes" if ok else "NO"
 
@@ -87,14 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default="var/bench/pipeline.md")
     options = parser.parse_args(argv)
-    real = Settings.from_env().mirror_dir or str(Path("../shared/data").resolve())
     stages: list[tuple[str, float, int]] = []  # (stage, seconds, records)
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as folder:
         root = Path(folder)
-        mirror = root / "mirror"
-        mirror.mkdir()
-        for name in ("geo-decoupage-administratif", "geo-laposte-hexasmal-2022"):
-            (mirror / name).symlink_to(Path(real).resolve() / name, target_is_directory=True)
+        mirror = geography_mirror(root)
         log(f"writing {options.places:,} places as CSV files…")
         files = write_files(options.places, options.seed, mirror)
         records = sum(n for _, n in files.values())

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from bench.pages import ensure_published
-from bench.pipeline import write_files
+from bench.pipeline import geography_mirror, write_files
 from bench.synthetic import query_points
 from harvesters import harvest_source
 from harvesters.config import SourceConfig, load_sources
@@ -32,13 +32,9 @@ OUT = Path("var/bench")
 
 def profile_pipeline(places: int, profiler: cProfile.Profile) -> str:
     """Harvest synthetic files of `places` places and publish them, under `profiler`."""
-    real = Settings.from_env().mirror_dir or str(Path("../shared/data").resolve())
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as folder:
         root = Path(folder)
-        mirror = root / "mirror"
-        mirror.mkdir()
-        for name in ("geo-decoupage-administratif", "geo-laposte-hexasmal-2022"):
-            (mirror / name).symlink_to(Path(real).resolve() / name, target_is_directory=True)
+        mirror = geography_mirror(root)
         files = write_files(places, 7, mirror)
         settings = Settings(data_dir=str(root / "var"), mirror_dir=str(mirror),
                             base_uri="http://registre.test/")  # fmt: skip
