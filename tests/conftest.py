@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import http.server
 import os
 import shutil
 import signal
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -232,6 +233,19 @@ def gunicorn_server(
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
+
+
+@contextmanager
+def http_server(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Serve `handler` with a threaded stdlib HTTP server on loopback; yield its port."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(httpd.server_address[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @contextmanager

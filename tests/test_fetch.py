@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -15,6 +14,8 @@ from harvesters.config import SourceConfig
 from harvesters.fetch import fetch_source, new_session
 from registry.errors import SourceUnavailable
 from registry.settings import Settings
+
+from .conftest import http_server
 
 BODY = "id;nom;commune\n1;Tiers-lieu;Lyon\n"
 
@@ -40,15 +41,9 @@ def server(tmp_path: Path) -> Iterator[str]:
     folder = tmp_path / "www"
     folder.mkdir()
     (folder / "lieux.csv").write_text(BODY, encoding="utf-8")
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(Handler, directory=str(folder))
-    )
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     Handler.requests_seen = []
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(partial(Handler, directory=str(folder))) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 def source(url: str) -> SourceConfig:

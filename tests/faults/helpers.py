@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import requests
 from markupsafe import escape
 
 from registry.settings import Settings
+
+from ..conftest import CGET_CSV, fixture_mirror, real_settings
 
 RENAMED = "Lieu renommé par le test"
 
@@ -58,3 +62,15 @@ def map_places(url: str) -> list[dict[str, object]]:
         assert page.status_code == 200
         assert escape(str(place["nom"])) in page.text
     return places
+
+
+def real_cget_settings(root: Path) -> tuple[Settings, Path]:
+    """Settings of a registry in `root`: the small fixture geography and the real CGET base.
+
+    Returns them and the real CGET file (the mirror holds a copy a test may change).
+    """
+    settings = real_settings(root / "var")
+    real_csv = Path(settings.mirror_dir) / CGET_CSV
+    mirror = fixture_mirror(root / "mirror")
+    shutil.copy(real_csv, mirror / CGET_CSV)
+    return replace(settings, mirror_dir=str(mirror)), real_csv

@@ -45,6 +45,7 @@ from ..conftest import (
     DATA,
     gunicorn_server,
     harvest,
+    http_server,
     real_mirror,
     served_settings,
 )
@@ -373,15 +374,11 @@ class Upstream(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        Upstream.release.set()
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(Upstream) as port:
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            Upstream.release.set()  # free the hanging handlers before the server stops
 
 
 DOWNLOAD = r"^cget-2019 : téléchargement impossible de http://127\.0\.0\.1:\d+/"

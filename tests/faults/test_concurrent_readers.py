@@ -10,7 +10,6 @@ mix); once the publish has ended, the new registry is served.
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections import Counter
@@ -25,13 +24,11 @@ from registry.store import OxigraphStore
 
 from ..conftest import (
     CGET_CSV,
-    fixture_mirror,
     free_port,
     gunicorn_server,
     harvest,
-    real_settings,
 )
-from .helpers import changed_copy, tierslieux_process
+from .helpers import changed_copy, real_cget_settings, tierslieux_process
 
 pytestmark = [pytest.mark.mirror, pytest.mark.server]
 
@@ -61,13 +58,9 @@ def api_answer(base: str) -> tuple[tuple[str, str], ...]:
 
 
 def test_readers_see_a_whole_registry_during_a_harvest_and_a_publish(tmp_path: Path) -> None:
-    settings = real_settings(tmp_path / "var")
-    real_csv = Path(settings.mirror_dir) / CGET_CSV
-    mirror = fixture_mirror(tmp_path / "mirror")
-    shutil.copy(real_csv, mirror / CGET_CSV)
-    settings = replace(
-        settings, mirror_dir=str(mirror), base_uri=f"http://127.0.0.1:{free_port()}/"
-    )
+    settings, real_csv = real_cget_settings(tmp_path)
+    mirror = Path(settings.mirror_dir)
+    settings = replace(settings, base_uri=f"http://127.0.0.1:{free_port()}/")
     store = OxigraphStore(settings.store_path)
     harvest(store, settings, "geographie")
     harvest(store, settings, "cget-2019")

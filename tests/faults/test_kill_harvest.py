@@ -25,8 +25,8 @@ from rdflib import Graph, Literal, URIRef
 from registry.settings import Settings
 from registry.store import OxigraphStore
 
-from ..conftest import CGET_CSV, ROOT, fixture_mirror, harvest, real_settings
-from .helpers import RENAMED, changed_copy, tierslieux_process
+from ..conftest import CGET_CSV, ROOT, harvest, real_settings
+from .helpers import RENAMED, changed_copy, real_cget_settings, tierslieux_process
 
 pytestmark = [pytest.mark.mirror, pytest.mark.server]
 
@@ -101,11 +101,8 @@ def kill_at_moments(
 
 
 def test_a_harvest_killed_at_any_moment_leaves_the_store_as_it_was(tmp_path: Path) -> None:
-    settings = real_settings(tmp_path / "var")
-    real_csv = Path(settings.mirror_dir) / CGET_CSV
-    mirror = fixture_mirror(tmp_path / "mirror")  # small geography, real CGET base
-    shutil.copy(real_csv, mirror / CGET_CSV)
-    settings = replace(settings, mirror_dir=str(mirror))
+    settings, real_csv = real_cget_settings(tmp_path)
+    mirror = Path(settings.mirror_dir)
     store = OxigraphStore(settings.store_path)
     harvest(store, settings, "geographie")
     first = harvest(store, settings, "cget-2019")

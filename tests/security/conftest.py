@@ -14,6 +14,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,7 @@ from registry.publication import publish
 from registry.settings import Settings
 from registry.store import OxigraphStore
 
-from ..conftest import fixture_mirror, free_port, gunicorn_server, harvest
+from ..conftest import gunicorn_server, harvest, served_settings
 
 MEGABYTE = 1_000_000
 SPARQL_TIMEOUT_S = 3
@@ -110,15 +111,11 @@ class Site:
 @pytest.fixture(scope="session")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("hostile")
-    mirror = fixture_mirror(root / "mirror")
+    settings = served_settings(root)
+    mirror = Path(settings.mirror_dir)
     rows = hostile_rows()
     (mirror / "hostile").mkdir()
     (mirror / HOSTILE_SOURCE.mirror).write_text(json.dumps(rows, ensure_ascii=False))
-    settings = Settings(
-        data_dir=str(root / "var"),
-        mirror_dir=str(mirror),
-        base_uri=f"http://127.0.0.1:{free_port()}/",
-    )
     store = OxigraphStore(settings.store_path)
     harvest(store, settings, "geographie")
     harvest(store, settings, "cget-2019")

@@ -10,6 +10,7 @@ as their users read them. Then hypothesis generates hostile records for the mapp
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import re
@@ -164,8 +165,6 @@ def _number(cell: str) -> bool:
 def test_rdf_and_json_dumps_hold_clean_bounded_text(hostile_site: Site, name: str) -> None:
     data = published_file(hostile_site, name)
     if name.endswith(".gz"):
-        import gzip
-
         data = gzip.decompress(data)
     text = data.decode("utf-8")
     assert not INVISIBLE.search(text)

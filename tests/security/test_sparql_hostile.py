@@ -9,7 +9,6 @@ answers are refused with a French reason; each client is limited to its share of
 from __future__ import annotations
 
 import http.server
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,7 @@ from typing import ClassVar
 import pytest
 import requests
 
+from ..conftest import http_server
 from .conftest import API_PER_MINUTE, SPARQL_PER_MINUTE, SPARQL_TIMEOUT_S, Site, client
 
 pytestmark = pytest.mark.server
@@ -138,12 +138,8 @@ class Recorder(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def elsewhere() -> Iterator[int]:
     """A server the registry must never call; yields its port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with http_server(Recorder) as port:
+        yield port
 
 
 def _ways(text: str) -> list[tuple[str, dict[str, object]]]:
